@@ -1,0 +1,63 @@
+"""Failed-login limits (CONTRACT §2): 10 failures per email or 50 per client in 15 minutes.
+
+Only failures are counted. Once an email has used its failures, that account answers 429
+until the window moves on, whatever the password: otherwise the limit would tell a guesser
+which password is right. The per-client limit blocks only failing attempts, so a whole office
+behind one address is never locked out by one person mistyping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, Storage
+from limits.storage import storage_from_string
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from app.core.errors import RateLimited
+
+PER_EMAIL = RateLimitItemPerMinute(10, 15)
+PER_CLIENT = RateLimitItemPerMinute(50, 15)
+
+
+def client_key(host: str | None, secret_key: str) -> str:
+    # Addresses are never kept in the clear, not even in the limiter's memory or Redis.
+    return hashlib.sha256(f"{secret_key}:{host or '-'}".encode()).hexdigest()[:32]
+
+
+@dataclass
+class LoginThrottle:
+    limiter: MovingWindowRateLimiter
+
+    @classmethod
+    def create(cls, redis_url: str | None) -> LoginThrottle:
+        storage: Storage = (
+            storage_from_string("async+" + redis_url) if redis_url else MemoryStorage()
+        )
+        return cls(MovingWindowRateLimiter(storage))
+
+    async def _retry_after(self, item: RateLimitItemPerMinute, key: str) -> int:
+        stats = await self.limiter.get_window_stats(item, "login", key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def check_account(self, email: str) -> None:
+        if not await self.limiter.test(PER_EMAIL, "login", email):
+            raise RateLimited(
+                "Too many failed sign-ins for this account; try again later.",
+                retry_after=await self._retry_after(PER_EMAIL, email),
+            )
+
+    async def record_failure(self, email: str, client: str) -> None:
+        """Count a failure; raise 429 when it exhausted either limit."""
+        email_ok = await self.limiter.hit(PER_EMAIL, "login", email)
+        client_ok = await self.limiter.hit(PER_CLIENT, "login", client)
+        if not email_ok:
+            raise RateLimited("Too many failed sign-ins for this account; try again later.",
+                              retry_after=await self._retry_after(PER_EMAIL, email))
+        if not client_ok:
+            raise RateLimited("Too many failed sign-ins from this client; try again later.",
+                              retry_after=await self._retry_after(PER_CLIENT, client))

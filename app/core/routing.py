@@ -1,0 +1,78 @@
+"""``ChorusRoute``: one unit of work per request, authorization before parsing.
+
+Every API route runs inside ``handle``: it opens the request's session, resolves the caller,
+enforces the route's ``Access`` (before FastAPI reads the body), runs the endpoint, commits
+when the response is a success and only then runs the work queued with ``after_commit``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.access import Access, access_of
+from app.auth.principal import authenticate
+
+log = logging.getLogger("chorus.routing")
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, work: AfterCommit) -> None:
+    """Run ``work`` once the current unit of work has committed; dropped on rollback."""
+    session.info.setdefault("after_commit", []).append(work)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    for work in session.info.pop("after_commit", []):
+        try:
+            await work()
+        except Exception:
+            log.exception("after-commit work failed")
+
+
+def _accesses(dependant: Dependant) -> Iterator[Access]:
+    for dep in dependant.dependencies:
+        access = access_of(dep.call)
+        if access is not None:
+            yield access
+        yield from _accesses(dep)
+
+
+class ChorusRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        endpoint = super().get_route_handler()
+        accesses = tuple(_accesses(self.dependant))
+
+        async def handle(request: Request) -> Response:
+            state = request.app.state
+            async with state.db.sessionmaker() as session:
+                request.state.session = session
+                request.state.principal = None
+                if accesses:
+                    secret = await state.secret_key(session)
+                    principal = await authenticate(session, request, secret)
+                    for access in accesses:
+                        access.enforce(principal, request.method)
+                    request.state.principal = principal
+                response = await endpoint(request)
+                if response.status_code < 400:
+                    await session.commit()
+                    await run_after_commit(session)
+                return response
+
+        return handle
+
+
+def _session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+DbSession = Annotated[AsyncSession, Depends(_session)]

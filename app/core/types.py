@@ -1,0 +1,50 @@
+"""Pydantic field types shared by several domains."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, PlainSerializer
+
+from app.auth.passwords import MIN_PASSWORD_LENGTH
+
+
+def _email(value: str) -> str:
+    try:
+        # Syntax only: no DNS, and reserved test domains (ana@corp.test) are fine.
+        checked = validate_email(value, check_deliverability=False, test_environment=True)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+    return checked.normalized.lower()
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http:// or https:// URL")
+    if any(ch in value for ch in "\r\n\t\x00 "):
+        raise ValueError("must not contain whitespace or control characters")
+    return value
+
+
+def _utc_iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _stripped(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
+Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)]
+Name = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=5000)]
+UtcDatetime = Annotated[AwareDatetime, PlainSerializer(_utc_iso, return_type=str)]
+"""Input must carry an offset; output is always UTC with ``Z``."""
+OutDatetime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str)]
+Id = Annotated[str, Field(min_length=1, max_length=64, description="An opaque id.")]

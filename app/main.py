@@ -1,0 +1,99 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import __version__
+from app.auth.router import router as auth_router
+from app.auth.throttle import LoginThrottle
+from app.content.router import router as content_router
+from app.core import problems
+from app.core.body_limit import BodyLimitMiddleware
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.health import router as health_router
+from app.core.metrics import HttpMetrics, MetricsMiddleware
+from app.core.secret import load_secret_key
+from app.jobs.scheduler import InProcessScheduler
+
+
+class SecretKey:
+    """The secret key, loaded once per process in its own transaction."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db = db
+        self._settings = settings
+        self._value: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def __call__(self, _session: AsyncSession | None = None) -> str:
+        if self._value is None:
+            async with self._lock:
+                if self._value is None:
+                    async with self._db.transaction() as session:
+                        self._value = await load_secret_key(session, self._settings)
+        return self._value
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    db = Database(settings.database_url)
+    scheduler = InProcessScheduler(db, settings) if run_jobs and not settings.redis_url else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if scheduler is not None:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                await scheduler.stop()
+            await db.dispose()
+
+    app = FastAPI(
+        title="Chorus", version=__version__, lifespan=lifespan,
+        description="Employee advocacy: share company content, count it honestly.",
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.secret_key = SecretKey(db, settings)
+    app.state.login_throttle = LoginThrottle.create(settings.redis_url)
+    app.state.metrics = HttpMetrics()
+    app.state.redis_ping = _redis_pinger(settings.redis_url)
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.include_router(health_router)
+    app.include_router(auth_router)
+    app.include_router(content_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.document(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _redis_pinger(url: str | None) -> Any:
+    async def ping() -> None:
+        if url is None:
+            return
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            await client.ping()
+        finally:
+            await client.aclose()
+
+    return ping

@@ -1,0 +1,22 @@
+"""Every table, importable in one place (Alembic reads ``Base.metadata`` from here)."""
+
+from app.core.db import Base
+from app.models.auth import ApiKey, AuthToken
+from app.models.content import Post, PostTopic, PublisherLock
+from app.models.people import Group, Topic, User, user_groups, user_topics
+from app.models.settings import AppSetting
+
+__all__ = [
+    "ApiKey",
+    "AppSetting",
+    "AuthToken",
+    "Base",
+    "Group",
+    "Post",
+    "PostTopic",
+    "PublisherLock",
+    "Topic",
+    "User",
+    "user_groups",
+    "user_topics",
+]
