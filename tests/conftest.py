@@ -8,40 +8,28 @@ copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import os
-import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrate import upgrade
 from app.main import create_app
 from tests.builders import Api
+from tests.databases import backend_url, copy_of, pg_admin, pg_url
 
-PG_ENV = "CHORUS_TEST_DATABASE_URL"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
-
-
-def backend_url() -> str | None:
-    return os.environ.get(PG_ENV) or None
 
 
 def pytest_report_header() -> str:
     url = backend_url()
     return f"chorus backend: {'postgresql ' + url if url else 'sqlite'}"
-
-
-def _pg_dsn(url: str, database: str) -> str:
-    parsed = make_url(url).set(drivername="postgresql", database=database)
-    return parsed.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -53,44 +41,18 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         upgrade(f"sqlite+aiosqlite:///{path}")
         yield str(path)
         return
-    import asyncio
-
     name = f"chorus_tpl_{os.getpid()}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(_pg_dsn(url, "postgres"))
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}"'))
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    upgrade(make_url(url).set(database=name).render_as_string(hide_password=False))
+    asyncio.run(pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(url, f'CREATE DATABASE "{name}"'))
+    upgrade(pg_url(url, name))
     yield name
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 async def db_url(template: str, tmp_path: Path) -> AsyncIterator[str]:
-    url = backend_url()
-    if url is None:
-        path = tmp_path / "chorus.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite+aiosqlite:///{path}"
-        return
-    name = f"chorus_t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(_pg_dsn(url, "postgres"))
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await conn.close()
-    yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    conn = await asyncpg.connect(_pg_dsn(url, "postgres"))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    async with copy_of(template, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,160 @@
+"""The migrations: they round-trip, step one revision at a time and match the models.
+
+Each test migrates its own empty scratch database (a SQLite file, or a PostgreSQL database
+created and dropped here), not the shared template, since it moves the schema up and down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, make_url
+
+from app.core.db import create_engine
+from app.core.migrate import alembic_config, downgrade, upgrade
+from app.models import Base
+
+T = TypeVar("T")
+VERSION_TABLE = "alembic_version"
+
+
+PG_ENV = "CHORUS_TEST_DATABASE_URL"
+
+
+def backend_url() -> str | None:
+    """The PostgreSQL server to test against, or None for SQLite (as in conftest)."""
+    return os.environ.get(PG_ENV) or None
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    """Run ``sql`` on the server's ``postgres`` database (CREATE/DROP DATABASE)."""
+    dsn = make_url(url).set(drivername="postgresql", database="postgres")
+    conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def scratch_url(tmp_path: Path) -> Iterator[str]:
+    """An empty, unmigrated database on the current backend."""
+    url = backend_url()
+    if url is None:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"chorus_mig_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _inspect(url: str, fn: Callable[[Connection], T]) -> T:
+    """Run ``fn`` on a sync connection to ``url`` (from sync code: Alembic is sync here too)."""
+
+    async def run() -> T:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(fn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _tables(conn: Connection) -> set[str]:
+    return set(inspect(conn).get_table_names())
+
+
+def _leftovers(conn: Connection) -> list[str]:
+    """Whatever the schema still holds besides Alembic's own bookkeeping."""
+    inspector = inspect(conn)
+    found = [f"table {name}" for name in inspector.get_table_names() if name != VERSION_TABLE]
+    found += [f"view {name}" for name in inspector.get_view_names()]
+    if conn.dialect.name == "postgresql":
+        found += [f"enum {enum['name']}" for enum in inspector.get_enums()]  # type: ignore[attr-defined]
+        found += [f"sequence {name}" for name in inspector.get_sequence_names()]
+    return found
+
+
+def _heads(conn: Connection) -> set[str]:
+    return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def _diff(conn: Connection) -> list[Any]:
+    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _script(url: str) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(url))
+
+
+def _base_to_head(url: str) -> list[Script]:
+    """Every revision, oldest first."""
+    return list(reversed(list(_script(url).walk_revisions())))
+
+
+def test_single_head(scratch_url: str) -> None:
+    heads = _script(scratch_url).get_heads()
+    assert len(heads) == 1, f"several heads, merge them: {heads}"
+
+
+def test_upgrade_downgrade_upgrade(scratch_url: str) -> None:
+    upgrade(scratch_url)
+    model_tables = set(Base.metadata.tables)
+    assert model_tables <= _inspect(scratch_url, _tables)
+
+    downgrade(scratch_url)
+    assert _inspect(scratch_url, _leftovers) == []
+    assert _inspect(scratch_url, _tables) <= {VERSION_TABLE}
+    assert _inspect(scratch_url, _heads) == set()
+
+    upgrade(scratch_url)
+    assert model_tables <= _inspect(scratch_url, _tables)
+    assert _inspect(scratch_url, _heads) == {_script(scratch_url).get_current_head()}
+
+
+def test_each_revision_steps_up_and_down(scratch_url: str) -> None:
+    revisions = _base_to_head(scratch_url)
+    assert revisions, "no migrations found"
+
+    # Up, one revision at a time; each one's downgrade must undo it right after it ran.
+    for script in revisions:
+        before = _inspect(scratch_url, _heads)
+        upgrade(scratch_url, script.revision)
+        assert _inspect(scratch_url, _heads) == {script.revision}
+        downgrade(scratch_url, "-1")
+        assert _inspect(scratch_url, _heads) == before, f"{script.revision} did not step down"
+        upgrade(scratch_url, script.revision)
+        assert _inspect(scratch_url, _heads) == {script.revision}
+
+    # Down, one revision at a time, from head to base.
+    for script in reversed(revisions):
+        assert _inspect(scratch_url, _heads) == {script.revision}
+        downgrade(scratch_url, "-1")
+    assert _inspect(scratch_url, _heads) == set()
+    assert _inspect(scratch_url, _leftovers) == []
+
+
+def test_head_matches_the_models(scratch_url: str) -> None:
+    """Our ``alembic check``: autogenerate finds nothing to add after upgrading to head."""
+    upgrade(scratch_url)
+    diff = _inspect(scratch_url, _diff)
+    assert diff == [], "models and migrations differ; autogenerate a revision:\n" + "\n".join(
+        map(repr, diff)
+    )
