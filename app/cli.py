@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Annotated
 
 import typer
@@ -111,4 +110,4 @@ def demo(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

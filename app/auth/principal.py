@@ -43,7 +43,8 @@ async def _user_for_token(session: AsyncSession, hashed: str) -> User | None:
     return user
 
 
-async def authenticate(session: AsyncSession, request: Request, secret_key: str) -> Principal | None:
+async def authenticate(session: AsyncSession, request: Request,
+                       secret_key: str) -> Principal | None:
     """Resolve the caller; ``None`` is anonymous. Bad credentials are 401, not anonymous."""
     header = request.headers.get("authorization")
     if header:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 from app.core.errors import RateLimited
 
@@ -35,9 +35,8 @@ class LoginThrottle:
 
     @classmethod
     def create(cls, redis_url: str | None) -> LoginThrottle:
-        storage: Storage = (
-            storage_from_string("async+" + redis_url) if redis_url else MemoryStorage()
-        )
+        storage = storage_from_string("async+" + redis_url) if redis_url else MemoryStorage()
+        assert isinstance(storage, Storage)
         return cls(MovingWindowRateLimiter(storage))
 
     async def _retry_after(self, item: RateLimitItemPerMinute, key: str) -> int:

@@ -11,7 +11,7 @@ scope, whatever the history's size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -79,7 +79,8 @@ class Candidate:
 class Sequences:
     """The tails of the organisation's and each topic's published sequences."""
 
-    def __init__(self, org: Sequence[Category], topics: dict[str, Sequence[Category]]) -> None:
+    def __init__(self, org: Sequence[Category],
+                 topics: Mapping[str, Sequence[Category]]) -> None:
         self.org = list(_tail(org))
         self.topics = {t: list(_tail(s)) for t, s in topics.items()}
 

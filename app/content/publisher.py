@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +44,7 @@ async def _org_tail(session: AsyncSession) -> list[Category]:
         select(Post.category).where(Post.published_at.is_not(None))
         .order_by(Post.published_at.desc()).limit(mix.WINDOW - 1)
     )
-    return [Category(c) for c in reversed(list(rows))]
+    return [Category(str(c)) for c in reversed(list(rows))]
 
 
 async def _topic_tail(session: AsyncSession, topic_id: str) -> list[Category]:
@@ -52,7 +53,7 @@ async def _topic_tail(session: AsyncSession, topic_id: str) -> list[Category]:
         .where(PostTopic.topic_id == topic_id, PostTopic.published_at.is_not(None))
         .order_by(PostTopic.published_at.desc()).limit(mix.WINDOW - 1)
     )
-    return [Category(c) for c in reversed(list(rows))]
+    return [Category(str(c)) for c in reversed(list(rows))]
 
 
 async def load_sequences(session: AsyncSession, topic_ids: set[str]) -> mix.Sequences:
@@ -132,7 +133,7 @@ async def run(session: AsyncSession, *, now: datetime | None = None) -> list[Pos
 class QueueEntry:
     post: Post
     eligible_at: datetime
-    blocked_by: str | None
+    blocked_by: Literal["review", "schedule", "mix"] | None
 
 
 @dataclass
@@ -176,7 +177,7 @@ async def _published_sequence(session: AsyncSession, topic_id: str | None) -> li
         stmt = select(PostTopic.category).where(
             PostTopic.topic_id == topic_id, PostTopic.published_at.is_not(None)
         ).order_by(PostTopic.published_at)
-    return [Category(c) for c in await session.scalars(stmt)]
+    return [Category(str(c)) for c in await session.scalars(stmt)]
 
 
 async def _all_topics_compliant(session: AsyncSession) -> bool:
@@ -186,7 +187,7 @@ async def _all_topics_compliant(session: AsyncSession) -> bool:
         .where(PostTopic.published_at.is_not(None))
         .order_by(PostTopic.topic_id, PostTopic.published_at)
     ):
-        by_topic[topic_id].append(Category(category))
+        by_topic[topic_id].append(Category(str(category)))
     return all(mix.compliant(seq) for seq in by_topic.values())
 
 

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.content import publisher
 from app.content import service as content_service
 from app.content.schemas import QueueItem, QueuePage
-from app.core.pagination import decode_cursor, encode_cursor
 from app.core.errors import Invalid
+from app.core.pagination import decode_cursor, encode_cursor
 
 
 async def queue_page(session: AsyncSession, *, topic_id: str | None, limit: int,
@@ -28,7 +28,7 @@ async def queue_page(session: AsyncSession, *, topic_id: str | None, limit: int,
     posts = await content_service.to_read(session, [e.post for e in window])
     items = [
         QueueItem(post=post, position=start + i + 1, eligible_at=entry.eligible_at,
-                  blocked_by=entry.blocked_by)  # type: ignore[arg-type]
+                  blocked_by=entry.blocked_by)
         for i, (entry, post) in enumerate(zip(window, posts, strict=True))
     ]
     next_cursor = encode_cursor([start + limit]) if start + limit < len(entries) else None

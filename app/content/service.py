@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, insert, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.content.schemas import CaptionsRead, FeedItem, PostCreate, PostRead
@@ -189,7 +190,7 @@ async def approve(session: AsyncSession, post: Post, *, category: Category,
     post.review_note = note
     post.updated_at = utcnow()
     await session.execute(
-        PostTopic.__table__.update().where(PostTopic.post_id == post.id).values(category=category)
+        sql_update(PostTopic).where(PostTopic.post_id == post.id).values(category=category)
     )
     await session.flush()
     return post

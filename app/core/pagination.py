@@ -31,7 +31,8 @@ Cursor = Annotated[
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end.")
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

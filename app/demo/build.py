@@ -58,8 +58,9 @@ async def _fill(session: object, rng: random.Random, settings: Settings) -> None
               for n, d in TOPICS]
     groups = [await users_service.group_by_name(session, name) for name in GROUPS]
     people: list[User] = []
-    staff = [(email, name, role, None) for email, name, role in STAFF]
-    advocates = [
+    staff: list[tuple[str, str, Role, str | None]] = [
+        (email, name, role, None) for email, name, role in STAFF]
+    advocates: list[tuple[str, str, Role, str | None]] = [
         (f"{name.split()[0].lower()}@chorus.test", name, Role.advocate, rng.choice(groups).id)
         for name in ADVOCATE_NAMES
     ]

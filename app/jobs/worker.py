@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from arq import cron
 from arq.connections import RedisSettings
+from arq.typing import WorkerSettingsBase
 from arq.worker import run_worker as arq_run_worker
 
 from app.content.jobs import publish_due
@@ -36,4 +37,5 @@ class WorkerSettings:
 
 
 def run_worker(settings: Settings) -> None:
-    arq_run_worker(WorkerSettings, redis_settings=RedisSettings.from_dsn(settings.redis_url or ""))
+    arq_run_worker(cast(type[WorkerSettingsBase], WorkerSettings),
+                   redis_settings=RedisSettings.from_dsn(settings.redis_url or ""))

@@ -142,7 +142,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('post_id', 'topic_id')
     )
     with op.batch_alter_table('post_topics', schema=None) as batch_op:
-        batch_op.create_index('ix_post_topics_topic_published', ['topic_id', 'published_at'], unique=False)
+        batch_op.create_index('ix_post_topics_topic_published', ['topic_id', 'published_at'],
+                              unique=False)
 
     # ### end Alembic commands ###
 

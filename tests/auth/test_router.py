@@ -184,7 +184,8 @@ async def test_admin_creates_lists_updates_and_deactivates_users(api: Api) -> No
     patched = await api.client.patch(f"/api/v1/users/{user['id']}", headers=admin,
                                      json={"group_ids": [], "role": "marketer"})
     assert patched.json()["group_ids"] == [] and patched.json()["role"] == "marketer"
-    assert (await api.client.delete(f"/api/v1/users/{user['id']}", headers=admin)).status_code == 204
+    deleted = await api.client.delete(f"/api/v1/users/{user['id']}", headers=admin)
+    assert deleted.status_code == 204
     kept = await api.client.get(f"/api/v1/users/{user['id']}", headers=admin)
     assert kept.status_code == 200 and kept.json()["active"] is False
     listed = await api.client.get("/api/v1/users", headers=admin, params={"active": "false"})

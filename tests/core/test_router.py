@@ -42,7 +42,8 @@ async def test_validation_error_lists_each_field(api: Api) -> None:
 async def test_malformed_json_is_422_problem(api: Api) -> None:
     headers = await api.headers(Role.marketer)
     response = await api.client.post(
-        "/api/v1/topics", content=b"{not json", headers={**headers, "content-type": "application/json"}
+        "/api/v1/topics", content=b"{not json",
+        headers={**headers, "content-type": "application/json"},
     )
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
