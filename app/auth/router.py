@@ -143,10 +143,12 @@ async def create_api_key(body: ApiKeyCreate, _admin: AdminOnly,
                          created_at=record.created_at, key=key)
 
 
-@router.get("/api-keys", response_model=list[ApiKeyRead], tags=["api-keys"])
-async def list_api_keys(_admin: AdminOnly, session: DbSession) -> list[ApiKeyRead]:
-    """Active API keys (never the keys themselves)."""
-    return [ApiKeyRead.model_validate(k) for k in await auth_service.list_api_keys(session)]
+@router.get("/api-keys", response_model=Page[ApiKeyRead], tags=["api-keys"])
+async def list_api_keys(_admin: AdminOnly, session: DbSession, limit: Limit = 50,
+                        cursor: Cursor = None) -> Page[ApiKeyRead]:
+    """Active API keys, oldest first (never the keys themselves)."""
+    keys, next_cursor = await auth_service.list_api_keys(session, limit=limit, cursor=cursor)
+    return Page(items=[ApiKeyRead.model_validate(k) for k in keys], next_cursor=next_cursor)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204, response_class=Response, tags=["api-keys"])

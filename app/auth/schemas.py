@@ -4,17 +4,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.schemas import Strict
 from app.core.types import Email, Id, Name, OutDatetime, Password, Text
 from app.models.enums import Network, Role
 
 FollowerCounts = dict[Network, Annotated[int, Field(ge=0, le=1_000_000_000)]]
 
 
-class Strict(BaseModel):
+class LoginRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-
-class LoginRequest(Strict):
     email: Annotated[str, Field(min_length=1, max_length=320)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
 

@@ -13,6 +13,8 @@ from app.auth.throttle import LoginThrottle
 from app.auth.tokens import new_api_key, new_token, token_hash
 from app.core.clock import utcnow
 from app.core.errors import NotFound, Unauthenticated
+from app.core.pagination import SortKey, keyset, page_of
+from app.core.schemas import storable
 from app.models import ApiKey, AuthToken, User
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -30,7 +32,8 @@ async def login(session: AsyncSession, *, email: str, password: str, client: str
                 throttle: LoginThrottle) -> NewSession:
     email = email.strip().lower()
     await throttle.check_account(email)
-    user = await session.scalar(select(User).where(User.email == email))
+    user = (await session.scalar(select(User).where(User.email == email))
+            if storable(email) else None)
     ok = await verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.active:
         await throttle.record_failure(email, client)
@@ -72,11 +75,14 @@ async def create_api_key(session: AsyncSession, *, name: str,
     return record, key
 
 
-async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
-    rows = await session.scalars(
-        select(ApiKey).where(ApiKey.revoked_at.is_(None)).order_by(ApiKey.created_at, ApiKey.id)
-    )
-    return list(rows)
+API_KEY_ORDER = (SortKey(ApiKey.created_at, is_datetime=True), SortKey(ApiKey.id))
+
+
+async def list_api_keys(session: AsyncSession, *, limit: int, cursor: str | None
+                        ) -> tuple[list[ApiKey], str | None]:
+    stmt = select(ApiKey).where(ApiKey.revoked_at.is_(None))
+    rows = list(await session.scalars(keyset(stmt, API_KEY_ORDER, cursor, limit)))
+    return page_of(rows, API_KEY_ORDER, limit)
 
 
 async def revoke_api_key(session: AsyncSession, *, key_id: str) -> None:

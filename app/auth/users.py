@@ -19,6 +19,7 @@ from app.auth.schemas import UserRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
+from app.core.schemas import storable
 from app.core.types import Email, Name
 from app.models import Group, Topic, User, user_groups, user_topics
 from app.models.enums import Role
@@ -234,8 +235,18 @@ class _Row:
 
 
 def _parse_rows(text: str) -> list[_Row]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        return _parse_csv(text)
+    except csv.Error as exc:
+        raise Invalid(f"The file is not valid CSV: {exc}.", loc=["body"]) from exc
+
+
+def _parse_csv(text: str) -> list[_Row]:
+    if not storable(text):
+        raise Invalid("The CSV holds a NUL character or invalid Unicode.", loc=["body"])
+    # Excel's "CSV UTF-8" starts with a byte-order mark; newline="" lets csv see bare CRs.
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("email", "name", "role") if c not in header]
     if missing:
         raise Invalid(f"The CSV header must name email,name,role,group; missing: "

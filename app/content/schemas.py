@@ -4,16 +4,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.core.schemas import Strict
 from app.core.types import HttpUrl, Id, Name, OutDatetime, Text, UtcDatetime
 from app.models.enums import Category, PostStatus
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 TopicIds = Annotated[list[Id], Field(max_length=50, description="Topics the post belongs to.")]
 Caption = Annotated[str, Field(max_length=3000)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TopicCreate(Strict):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PayloadTooLarge
 from app.core.problems import problem_response
 
 DEFAULT_LIMIT = 1024 * 1024
@@ -36,7 +36,8 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(detail)
+                    # FastAPI turns other errors raised while reading into a 400.
+                    raise HTTPException(413, detail)
             return message
 
         await self.app(scope, limited_receive, send)

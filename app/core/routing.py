@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import Access, access_of
 from app.auth.principal import authenticate
+from app.core.errors import NotFound
+from app.core.schemas import storable
 
 log = logging.getLogger("chorus.routing")
 
@@ -52,6 +54,9 @@ class ChorusRoute(APIRoute):
 
         async def handle(request: Request) -> Response:
             state = request.app.state
+            if not all(storable(v) for v in request.path_params.values()):
+                # No stored id holds such text: the contract's 404 for an unknown id.
+                raise NotFound("No resource at this address.")
             async with state.db.sessionmaker() as session:
                 request.state.session = session
                 request.state.principal = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -32,7 +32,14 @@ def _http_url(value: str) -> str:
 
 
 def _utc_iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _in_utc_range(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is outside the range of representable UTC times") from exc
 
 
 def _stripped(value: object) -> object:
@@ -44,7 +51,8 @@ HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)]
 Name = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=5000)]
-UtcDatetime = Annotated[AwareDatetime, PlainSerializer(_utc_iso, return_type=str)]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc_range),
+                        PlainSerializer(_utc_iso, return_type=str, when_used="json")]
 """Input must carry an offset; output is always UTC with ``Z``."""
-OutDatetime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str)]
+OutDatetime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
 Id = Annotated[str, Field(min_length=1, max_length=64, description="An opaque id.")]

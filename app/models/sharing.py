@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.clock import utcnow
+from app.core.db import ID_LENGTH, Base, IdMixin
+from app.models.enums import Network
+
+
+class Share(IdMixin, Base):
+    """One advocate sharing one post on one network, with its tracked-link code."""
+
+    __tablename__ = "shares"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"), index=True)
+    post_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("posts.id"), index=True)
+    network: Mapped[Network] = mapped_column(String(16))
+    caption: Mapped[str] = mapped_column(Text, default="")
+    # The advocate's followers on the network when they shared: the share's reach (§6).
+    follower_count: Mapped[int] = mapped_column(Integer, default=0)
+    external_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (UniqueConstraint("user_id", "post_id", "network",
+                                       name="uq_shares_user_post_network"),)
+
+
+class StatsSnapshot(IdMixin, Base):
+    """A share's engagement as a network reported it (pulled) or a person entered it."""
+
+    __tablename__ = "share_stats"
+
+    share_id: Mapped[str] = mapped_column(String(ID_LENGTH),
+                                          ForeignKey("shares.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(16))
+    impressions: Mapped[int] = mapped_column(Integer)
+    likes: Mapped[int] = mapped_column(Integer)
+    comments: Mapped[int] = mapped_column(Integer)
+    reshares: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[str | None] = mapped_column(String(ID_LENGTH),
+                                                   ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (Index("ix_share_stats_share_taken", "share_id", "taken_at"),)

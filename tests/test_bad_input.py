@@ -1,0 +1,820 @@
+"""Bad input on every write route: refused with a problem+json 4xx, and nothing changes.
+
+CONTRACT §2: errors are RFC 9457 problems; invalid input is 422, an unknown id inside a body is
+422, an id in the path that names nothing (even a malformed one) is 404, conflicts are 409, and
+"a request the server rejects changes nothing". Every case below is checked against a snapshot
+of every table taken before the request. ``ROUTES`` must name exactly the app's write routes.
+Each route's test ends with a valid request (its control), which must succeed and change the
+database: that proves the cases failed for the reason they name and that the snapshot sees
+changes.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import fastapi.routing
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from app.auth import groups as groups_service
+from app.auth import service as auth_service
+from app.content import publisher
+from app.content import service as content_service
+from app.core.clock import utcnow
+from app.core.db import Database
+from app.models import Base
+from tests.builders import PASSWORD, Api, Role, make_post, make_topic, make_user
+
+API = "/api/v1"
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+PROBLEM_JSON = "application/problem+json"
+MIB = 1024 * 1024
+UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
+MISSING: Any = object()
+
+Snapshot = dict[str, list[tuple[Any, ...]]]
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+async def snapshot(db: Database) -> Snapshot:
+    """Every row of every table, in primary-key order (JSON columns cannot be sorted on
+    PostgreSQL, so the key orders rows; a table without one is sorted in Python)."""
+    rows: Snapshot = {}
+    async with db.sessionmaker() as session:
+        for table in Base.metadata.sorted_tables:
+            key = list(table.primary_key.columns)
+            stmt = select(table).order_by(*key) if key else select(table)
+            result = [tuple(row) for row in (await session.execute(stmt)).all()]
+            rows[table.name] = result if key else sorted(result, key=repr)
+    return rows
+
+
+def diff(before: Snapshot, after: Snapshot) -> list[str]:
+    changed = []
+    for name in sorted(before.keys() | after.keys()):
+        old, new = before.get(name, []), after.get(name, [])
+        if old != new:
+            gone = [r for r in old if r not in new]
+            added = [r for r in new if r not in old]
+            changed.append(f"{name}: -{gone} +{added}")
+    return changed
+
+
+def problem_errors(response: httpx.Response, status: int) -> list[str]:
+    """What is wrong with ``response`` as the problem+json answer ``status``."""
+    errors = []
+    if response.status_code != status:
+        errors.append(f"status {response.status_code}, expected {status}")
+    if response.headers.get("content-type") != PROBLEM_JSON:
+        errors.append(f"content-type {response.headers.get('content-type')!r}")
+    try:
+        body = response.json()
+    except ValueError:
+        return [*errors, f"body is not JSON: {response.text[:200]!r}"]
+    if not isinstance(body, dict):
+        return [*errors, f"body is not an object: {body!r}"]
+    for key in ("type", "title", "detail"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            errors.append(f"no {key!r}")
+    if body.get("status") != response.status_code:
+        errors.append(f"body status {body.get('status')!r}")
+    if status == 422:
+        items = body.get("errors")
+        if not items or not all(isinstance(i, dict) and "loc" in i and "msg" in i
+                                for i in items):
+            errors.append(f"422 without errors[{{loc, msg}}]: {body!r}")
+    return errors
+
+
+def iter_api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """Every APIRoute with its full path (older FastAPI lists them in ``app.routes``; newer
+    FastAPI lists included routers, expanded by ``iter_route_contexts``)."""
+    walk = getattr(fastapi.routing, "iter_route_contexts", None)
+    if walk is None:
+        for route in app.routes:
+            if isinstance(route, APIRoute):
+                yield route.path, route
+        return
+    for context in walk(app.routes):
+        original = context.original_route
+        if isinstance(original, APIRoute):
+            yield context.path or original.path, original
+
+
+def write_routes(app: FastAPI) -> set[tuple[str, str]]:
+    return {(method, path) for path, route in iter_api_routes(app)
+            if path.startswith(API + "/") for method in (route.methods or set()) & WRITE_METHODS}
+
+
+# --- the world the cases act on ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+
+
+async def build_world(api: Api) -> World:
+    world = World()
+    async with api.db.transaction() as session:
+        topic = await make_topic(session, name="Cloud")
+        other_topic = await make_topic(session, name="Security")
+        group = await groups_service.create(session, name="Sales", description=None)
+        other_group = await groups_service.create(session, name="Support", description=None)
+        user = await make_user(session, email="target@corp.test", name="Target")
+        deactivated = await make_user(session, email="gone@corp.test", active=False)
+        published = await make_post(session, topic_ids=[topic.id],
+                                    publish_at=utcnow() - timedelta(hours=1))
+        assert [p.id for p in await publisher.run(session)] == [published.id]
+        queued = await make_post(session, topic_ids=[topic.id],
+                                 publish_at=utcnow() + timedelta(days=30))
+        suggestion = await content_service.suggest(
+            session, user=user, url="https://example.com/suggested", note=None, topic_ids=[])
+        rejected = await content_service.suggest(
+            session, user=user, url="https://example.com/rejected", note=None, topic_ids=[])
+        await content_service.reject(session, rejected, reason="No")
+        key, _ = await auth_service.create_api_key(session, name="CRM", scopes=["read"])
+        revoked, _ = await auth_service.create_api_key(session, name="Old", scopes=["read"])
+        await auth_service.revoke_api_key(session, key_id=revoked.id)
+    world.ids = {
+        "topic": topic.id, "other_topic": other_topic.id, "group": group.id,
+        "other_group": other_group.id, "user": user.id, "published": published.id,
+        "queued": queued.id, "suggestion": suggestion.id, "rejected": rejected.id,
+        "key": key.id, "revoked_key": revoked.id,
+    }
+    world.emails = {"user": user.email, "deactivated": deactivated.email}
+    world.headers["anonymous"] = {}
+    for role in (Role.advocate, Role.marketer, Role.manager, Role.admin):
+        caller, world.headers[role.value] = await api.user(role)
+        world.ids[role.value] = caller.id
+        world.emails[role.value] = caller.email
+    return world
+
+
+# --- cases ------------------------------------------------------------------------------
+
+Body = Callable[[World], Any]
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    status: int
+    json: Any = MISSING
+    """A JSON body, or a function of the world that makes one."""
+    content: bytes | None = None
+    content_type: str | None = None
+    target: str | None = None
+    """Which world id fills the path (default: the route's); ``raw:…`` for a literal."""
+    loc: tuple[str | int, ...] | None = None
+    """A loc that one of the 422 errors must end with."""
+
+
+@dataclass(frozen=True)
+class Route:
+    caller: str
+    valid: Body | None
+    """A valid body (the control request, and the base of extra-field and path-id cases)."""
+    target: str | None = None
+    cases: tuple[Case, ...] = ()
+    csv: bool = False
+
+
+def bad_urls(name: str, base: Body) -> tuple[Case, ...]:
+    urls = {
+        "javascript: URL": "javascript:alert(document.cookie)",
+        "JavaScript: URL, mixed case": "JavaScript:alert(1)",
+        "javascript: URL, leading space": "  javascript:alert(1)",
+        "relative URL": "/relative/path",
+        "bare host": "example.com/article",
+        "protocol-relative URL": "//evil.example/x",
+        "data: URL": "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "data: URL, plain": "data:,hello",
+        "ftp: URL": "ftp://example.com/file",
+        "file: URL": "file:///etc/passwd",
+        "mailto: URL": "mailto:ana@corp.test",
+        "no host": "http://",
+        "no host, path": "https:///path",
+        "space inside": "https://example.com/a b",
+        "newline inside": "https://example.com/a\nb",
+        "empty": "",
+        "not a string": 42,
+        "too long": "https://example.com/" + "a" * 2100,
+    }
+    return tuple(
+        Case(f"{name}: {label}", 422, json=lambda w, u=url: {**base(w), name: u},
+             loc=("body", name))
+        for label, url in urls.items()
+    )
+
+
+def post_body(w: World) -> dict[str, Any]:
+    return {"url": "https://example.com/new", "category": "curated",
+            "topic_ids": [w.ids["topic"]], "captions": {"default": "Worth a read"}}
+
+
+def suggestion_body(w: World) -> dict[str, Any]:
+    return {"url": "https://example.com/idea", "topic_ids": []}
+
+
+def without(body: Body, key: str) -> Body:
+    return lambda w: {k: v for k, v in body(w).items() if k != key}
+
+
+def with_(body: Body, **changes: Any) -> Body:
+    return lambda w: {**body(w), **changes}
+
+
+def csv(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+CSV_HEADER = "email,name,role,group"
+
+
+def csv_case(label: str, content: bytes, status: int = 422) -> Case:
+    return Case(label, status, content=content, content_type="text/csv")
+
+
+LATER = "2030-01-02T00:00:00Z"
+EARLIER = "2030-01-01T00:00:00Z"
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("POST", f"{API}/auth/login"): Route(
+        caller="anonymous",
+        valid=lambda w: {"email": w.emails["admin"], "password": PASSWORD},
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no password", 422, json=lambda w: {"email": w.emails["admin"]},
+                 loc=("body", "password")),
+            Case("no email", 422, json={"password": PASSWORD}, loc=("body", "email")),
+            Case("wrong types", 422, json={"email": 5, "password": ["x"]}),
+            Case("empty strings", 422, json={"email": "", "password": ""}),
+            Case("wrong password", 401,
+                 json=lambda w: {"email": w.emails["admin"], "password": "not the password"}),
+            Case("unknown email", 401, json={"email": "nobody@corp.test", "password": PASSWORD}),
+            Case("deactivated user", 401,
+                 json=lambda w: {"email": w.emails["deactivated"], "password": PASSWORD}),
+        ),
+    ),
+    ("POST", f"{API}/auth/logout"): Route(caller="advocate", valid=None),
+    ("PATCH", f"{API}/me"): Route(
+        caller="advocate",
+        valid=lambda w: {"name": "New Name"},
+        cases=(
+            Case("empty name", 422, json={"name": ""}, loc=("body", "name")),
+            Case("blank name", 422, json={"name": "   "}, loc=("body", "name")),
+            Case("name too long", 422, json={"name": "n" * 201}, loc=("body", "name")),
+            Case("name not a string", 422, json={"name": 5}, loc=("body", "name")),
+            Case("topic_ids not a list", 422, json={"topic_ids": "abc"}),
+            Case("unknown topic id", 422, json={"topic_ids": [UNKNOWN_ID]},
+                 loc=("body", "topic_ids", 0)),
+            Case("one unknown topic id among known ones", 422,
+                 json=lambda w: {"topic_ids": [w.ids["topic"], "nope"]},
+                 loc=("body", "topic_ids", 1)),
+            Case("valid name with an unknown topic id", 422,
+                 json={"name": "Half Applied", "topic_ids": [UNKNOWN_ID]}),
+            Case("unknown network", 422, json={"follower_counts": {"myspace": 10}}),
+            Case("negative followers", 422, json={"follower_counts": {"linkedin": -1}}),
+            Case("followers not a number", 422, json={"follower_counts": {"linkedin": "many"}}),
+            Case("fractional followers", 422, json={"follower_counts": {"linkedin": 1.5}}),
+            Case("absurd followers", 422, json={"follower_counts": {"linkedin": 10**40}}),
+            Case("follower_counts a list", 422, json={"follower_counts": [1, 2]}),
+            Case("opt-out not a boolean", 422, json={"leaderboard_opt_out": "maybe"}),
+            Case("short password", 422, json={"password": "short"}, loc=("body", "password")),
+            Case("password not a string", 422, json={"password": 12345678}),
+            Case("role is not editable here", 422, json={"role": "admin"}, loc=("body", "role")),
+            Case("email is not editable here", 422, json={"email": "me@corp.test"}),
+        ),
+    ),
+    ("POST", f"{API}/users"): Route(
+        caller="admin",
+        valid=lambda w: {"email": "new@corp.test", "name": "New", "role": "marketer"},
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no name", 422, json={"email": "new@corp.test"}, loc=("body", "name")),
+            Case("no email", 422, json={"name": "New"}, loc=("body", "email")),
+            Case("bad email", 422, json={"email": "not-an-email", "name": "New"},
+                 loc=("body", "email")),
+            Case("email without domain", 422, json={"email": "new@", "name": "New"}),
+            Case("email not a string", 422, json={"email": 5, "name": "New"}),
+            Case("unknown role", 422, json={"email": "new@corp.test", "name": "N", "role": "root"},
+                 loc=("body", "role")),
+            Case("role not a string", 422, json={"email": "new@corp.test", "name": "N",
+                                                 "role": 1}),
+            Case("short password", 422, json={"email": "new@corp.test", "name": "N",
+                                              "password": "short"}),
+            Case("unknown group id", 422, json={"email": "new@corp.test", "name": "N",
+                                                "group_ids": [UNKNOWN_ID]},
+                 loc=("body", "group_ids", 0)),
+            Case("unknown topic id", 422,
+                 json=lambda w: {"email": "new@corp.test", "name": "N",
+                                 "topic_ids": [w.ids["topic"], UNKNOWN_ID]},
+                 loc=("body", "topic_ids", 1)),
+            Case("a topic id given as a group id", 422,
+                 json=lambda w: {"email": "new@corp.test", "name": "N",
+                                 "group_ids": [w.ids["topic"]]}),
+            Case("group_ids not a list", 422, json={"email": "new@corp.test", "name": "N",
+                                                    "group_ids": "Sales"}),
+            Case("duplicate email, other case", 409,
+                 json=lambda w: {"email": w.emails["user"].upper(), "name": "Dup"}),
+            Case("email of a deactivated user", 409,
+                 json=lambda w: {"email": w.emails["deactivated"], "name": "Back"}),
+        ),
+    ),
+    ("POST", f"{API}/users/import"): Route(
+        caller="admin",
+        valid=lambda w: csv(CSV_HEADER, "new1@corp.test,New One,advocate,Sales;Field",
+                            f"{w.emails['user']},Renamed,marketer,"),
+        csv=True,
+        cases=(
+            csv_case("empty body", b""),
+            csv_case("header only", csv(CSV_HEADER)),
+            csv_case("no header row", csv("new1@corp.test,New One,advocate,Sales")),
+            csv_case("header without role", csv("email,name,group", "new1@corp.test,New,Sales")),
+            csv_case("semicolon-separated", csv("email;name;role;group",
+                                                "new1@corp.test;New;advocate;")),
+            csv_case("bad email", csv(CSV_HEADER, "new1@corp.test,Good,advocate,Sales",
+                                      "not-an-email,Bad,advocate,")),
+            csv_case("bad role", csv(CSV_HEADER, "new1@corp.test,Good,advocate,NewGroup",
+                                     "new2@corp.test,Bad,superuser,NewGroup")),
+            csv_case("empty name", csv(CSV_HEADER, "new1@corp.test,,advocate,")),
+            csv_case("missing cells", csv(CSV_HEADER, "new1@corp.test,Short")),
+            csv_case("too many cells", csv(CSV_HEADER, "new1@corp.test,A,advocate,Sales,extra")),
+            csv_case("duplicate email rows", csv(CSV_HEADER, "dup@corp.test,A,advocate,",
+                                                 "new1@corp.test,B,advocate,",
+                                                 "DUP@corp.test,C,marketer,")),
+            csv_case("group name too long",
+                     csv(CSV_HEADER, f"new1@corp.test,A,advocate,{'g' * 201}")),
+            csv_case("many good rows and one bad last row",
+                     csv(CSV_HEADER, *(f"bulk{i}@corp.test,Bulk {i},advocate,Team{i}"
+                                       for i in range(20)), "bad-email,Bad,advocate,")),
+            Case("demoting the last admin rolls back earlier rows", 409,
+                 content_type="text/csv",
+                 json=lambda w: csv(CSV_HEADER, "new1@corp.test,New,advocate,Brand New Group",
+                                    f"{w.emails['user']},Renamed,marketer,Sales",
+                                    f"{w.emails['admin']},Admin,advocate,")),
+            csv_case("not UTF-8", b"email,name,role,group\n\xff\xfe@corp.test,\xe9,advocate,\n"),
+            Case("JSON object instead of CSV", 422, json={"email": "new1@corp.test"}),
+        ),
+    ),
+    ("PATCH", f"{API}/users/{{user_id}}"): Route(
+        caller="admin",
+        target="user",
+        valid=lambda w: {"name": "Renamed", "role": "manager"},
+        cases=(
+            Case("bad email", 422, json={"email": "bad"}, loc=("body", "email")),
+            Case("email taken", 409, json=lambda w: {"email": w.emails["admin"].upper()}),
+            Case("unknown role", 422, json={"role": "root"}, loc=("body", "role")),
+            Case("unknown group id", 422, json={"group_ids": [UNKNOWN_ID]},
+                 loc=("body", "group_ids", 0)),
+            Case("valid name with an unknown group id", 422,
+                 json=lambda w: {"name": "Half Applied",
+                                 "group_ids": [w.ids["group"], UNKNOWN_ID]}),
+            Case("unknown topic id", 422, json={"topic_ids": ["nope"]},
+                 loc=("body", "topic_ids", 0)),
+            Case("active not a boolean", 422, json={"active": "maybe"}),
+            Case("short password", 422, json={"password": "short"}),
+            Case("empty name", 422, json={"name": ""}),
+            Case("demoting the last admin", 409, json={"role": "advocate"}, target="admin"),
+            Case("deactivating the last admin", 409, json={"active": False}, target="admin"),
+        ),
+    ),
+    ("DELETE", f"{API}/users/{{user_id}}"): Route(
+        caller="admin", target="user", valid=None,
+        cases=(Case("deactivating the last admin", 409, target="admin"),),
+    ),
+    ("POST", f"{API}/api-keys"): Route(
+        caller="admin",
+        valid=lambda w: {"name": "Zapier", "scopes": ["conversions:write"]},
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no scopes", 422, json={"name": "K"}, loc=("body", "scopes")),
+            Case("empty scopes", 422, json={"name": "K", "scopes": []}),
+            Case("unknown scope", 422, json={"name": "K", "scopes": ["admin"]}),
+            Case("scopes not a list", 422, json={"name": "K", "scopes": "read"}),
+            Case("empty name", 422, json={"name": "", "scopes": ["read"]}),
+        ),
+    ),
+    ("DELETE", f"{API}/api-keys/{{key_id}}"): Route(
+        caller="admin", target="key", valid=None,
+        cases=(Case("already revoked", 404, target="revoked_key"),),
+    ),
+    ("POST", f"{API}/groups"): Route(
+        caller="manager",
+        valid=lambda w: {"name": "Engineering", "description": "Builders"},
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "name")),
+            Case("empty name", 422, json={"name": ""}),
+            Case("blank name", 422, json={"name": "  "}),
+            Case("name too long", 422, json={"name": "g" * 201}),
+            Case("name not a string", 422, json={"name": 5}),
+            Case("description not a string", 422, json={"name": "Eng", "description": ["x"]}),
+            Case("description too long", 422, json={"name": "Eng", "description": "d" * 5001}),
+            Case("duplicate name", 409, json={"name": "Sales"}),
+        ),
+    ),
+    ("PATCH", f"{API}/groups/{{group_id}}"): Route(
+        caller="manager", target="group",
+        valid=lambda w: {"name": "Inside Sales", "description": "Phones"},
+        cases=(
+            Case("empty name", 422, json={"name": ""}),
+            Case("name not a string", 422, json={"name": 5}),
+            Case("name of another group", 409, json={"name": "Support"}),
+        ),
+    ),
+    ("DELETE", f"{API}/groups/{{group_id}}"): Route(caller="manager", target="group",
+                                                    valid=None),
+    ("POST", f"{API}/topics"): Route(
+        caller="marketer",
+        valid=lambda w: {"name": "Data", "slug": "data", "description": "Numbers"},
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "name")),
+            Case("empty name", 422, json={"name": ""}),
+            Case("bad slug", 422, json={"name": "Data", "slug": "Not A Slug"},
+                 loc=("body", "slug")),
+            Case("slug not a string", 422, json={"name": "Data", "slug": 7}),
+            Case("no slug can be derived", 422, json={"name": "!!!"}),
+            Case("duplicate slug", 409, json={"name": "Cloud again", "slug": "cloud"}),
+            Case("duplicate derived slug", 409, json={"name": "CLOUD"}),
+            Case("description too long", 422, json={"name": "Data", "description": "d" * 5001}),
+        ),
+    ),
+    ("PATCH", f"{API}/topics/{{topic_id}}"): Route(
+        caller="marketer", target="topic",
+        valid=lambda w: {"name": "Cloud Native", "slug": "cloud-native"},
+        cases=(
+            Case("empty name", 422, json={"name": ""}),
+            Case("bad slug", 422, json={"slug": "Bad Slug"}, loc=("body", "slug")),
+            Case("slug of another topic", 409, json={"slug": "security"}),
+        ),
+    ),
+    ("DELETE", f"{API}/topics/{{topic_id}}"): Route(caller="marketer", target="topic",
+                                                    valid=None),
+    ("POST", f"{API}/posts"): Route(
+        caller="marketer",
+        valid=post_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no url", 422, json=without(post_body, "url"), loc=("body", "url")),
+            Case("no category", 422, json=without(post_body, "category"),
+                 loc=("body", "category")),
+            Case("no topic_ids", 422, json=without(post_body, "topic_ids"),
+                 loc=("body", "topic_ids")),
+            Case("no captions", 422, json=without(post_body, "captions"),
+                 loc=("body", "captions")),
+            Case("unknown category", 422, json=with_(post_body, category="spam"),
+                 loc=("body", "category")),
+            Case("unknown topic id", 422, json=with_(post_body, topic_ids=[UNKNOWN_ID]),
+                 loc=("body", "topic_ids", 0)),
+            Case("a group id given as a topic id", 422,
+                 json=lambda w: {**post_body(w), "topic_ids": [w.ids["group"]]},
+                 loc=("body", "topic_ids", 0)),
+            Case("topic_ids not a list", 422, json=with_(post_body, topic_ids="cloud")),
+            Case("captions not an object", 422, json=with_(post_body, captions="hi")),
+            Case("captions without default", 422, json=with_(post_body, captions={"x": "hi"})),
+            Case("caption for an unknown network", 422,
+                 json=with_(post_body, captions={"default": "hi", "myspace": "hi"})),
+            Case("x caption too long", 422,
+                 json=with_(post_body, captions={"default": "hi", "x": "x" * 281})),
+            Case("title too long", 422, json=with_(post_body, title="t" * 501)),
+            Case("campaign too long", 422, json=with_(post_body, campaign="c" * 201)),
+            Case("publish_at without offset", 422,
+                 json=with_(post_body, publish_at="2030-01-01T09:00:00"),
+                 loc=("body", "publish_at")),
+            Case("publish_at not a date", 422, json=with_(post_body, publish_at="tomorrow")),
+            Case("expires_at before publish_at", 422,
+                 json=with_(post_body, publish_at=LATER, expires_at=EARLIER)),
+            Case("expires_at equal to publish_at", 422,
+                 json=with_(post_body, publish_at=LATER, expires_at=LATER)),
+            *bad_urls("url", post_body),
+            *bad_urls("image_url", post_body),
+        ),
+    ),
+    ("PATCH", f"{API}/posts/{{post_id}}"): Route(
+        caller="marketer", target="queued",
+        valid=lambda w: {"title": "Renamed", "url": "https://example.com/renamed",
+                         "topic_ids": [w.ids["other_topic"]]},
+        cases=(
+            Case("url null", 422, json={"url": None}, loc=("body", "url")),
+            Case("unknown category", 422, json={"category": "spam"}),
+            Case("unknown topic id", 422, json={"topic_ids": [UNKNOWN_ID]},
+                 loc=("body", "topic_ids", 0)),
+            Case("valid title with an unknown topic id", 422,
+                 json={"title": "Half Applied", "topic_ids": [UNKNOWN_ID]}),
+            Case("publish_at without offset", 422, json={"publish_at": "2030-01-01T09:00:00"}),
+            Case("expires_at before publish_at", 422,
+                 json={"publish_at": LATER, "expires_at": EARLIER}),
+            Case("captions without default", 422, json={"captions": {"linkedin": "hi"}}),
+            Case("category of a published post", 409, json={"category": "owned"},
+                 target="published"),
+            Case("topics of a published post", 409,
+                 json=lambda w: {"topic_ids": [w.ids["other_topic"]]}, target="published"),
+            Case("a rejected post", 409, json={"title": "Again"}, target="rejected"),
+            Case("category of a suggestion", 409, json={"category": "owned"},
+                 target="suggestion"),
+            *bad_urls("url", lambda w: {}),
+            *bad_urls("image_url", lambda w: {}),
+        ),
+    ),
+    ("POST", f"{API}/posts/{{post_id}}/archive"): Route(
+        caller="marketer", target="published", valid=None,
+        cases=(
+            Case("a queued post", 409, target="queued"),
+            Case("a suggestion", 409, target="suggestion"),
+            Case("a rejected post", 409, target="rejected"),
+        ),
+    ),
+    ("POST", f"{API}/suggestions"): Route(
+        caller="advocate",
+        valid=suggestion_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no url", 422, json={"topic_ids": []}, loc=("body", "url")),
+            Case("no topic_ids", 422, json={"url": "https://example.com/x"},
+                 loc=("body", "topic_ids")),
+            Case("unknown topic id", 422,
+                 json={"url": "https://example.com/x", "topic_ids": [UNKNOWN_ID]},
+                 loc=("body", "topic_ids", 0)),
+            Case("note not a string", 422, json=with_(suggestion_body, note=5)),
+            Case("note too long", 422, json=with_(suggestion_body, note="n" * 5001)),
+            Case("a status of its own", 422, json=with_(suggestion_body, status="queued")),
+            Case("a category of its own", 422, json=with_(suggestion_body, category="curated")),
+            *bad_urls("url", suggestion_body),
+        ),
+    ),
+    ("POST", f"{API}/posts/{{post_id}}/approve"): Route(
+        caller="marketer", target="suggestion",
+        valid=lambda w: {"category": "owned", "captions": {"default": "Ours"}},
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "category")),
+            Case("unknown category", 422, json={"category": "spam"}),
+            Case("captions without default", 422, json={"category": "curated",
+                                                        "captions": {}}),
+            Case("x caption too long", 422,
+                 json={"category": "curated", "captions": {"default": "d", "x": "x" * 281}}),
+            Case("a queued post", 409, json={"category": "curated"}, target="queued"),
+            Case("a published post", 409, json={"category": "curated"}, target="published"),
+            Case("a rejected post", 409, json={"category": "curated"}, target="rejected"),
+        ),
+    ),
+    ("POST", f"{API}/posts/{{post_id}}/reject"): Route(
+        caller="marketer", target="suggestion",
+        valid=lambda w: {"reason": "Off-topic"},
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "reason")),
+            Case("empty reason", 422, json={"reason": ""}),
+            Case("reason not a string", 422, json={"reason": 5}),
+            Case("reason too long", 422, json={"reason": "r" * 5001}),
+            Case("a queued post", 409, json={"reason": "No"}, target="queued"),
+            Case("a rejected post", 409, json={"reason": "No"}, target="rejected"),
+        ),
+    ),
+    ("POST", f"{API}/publisher/run"): Route(caller="marketer", valid=None),
+}
+
+MALFORMED_IDS = ("nope", "x" * 300, "%FF%FE", "%C3%A9", "-1", "%20", "%27%3B--")
+
+
+def generic_cases(method: str, path: str, spec: Route) -> list[Case]:
+    """Cases every write route gets: oversize bodies; broken, non-object, empty bodies and
+    extra fields where it takes JSON; unknown and malformed ids where it has a path id."""
+    cases: list[Case] = []
+    if spec.csv:
+        cases.append(csv_case("CSV over 5 MiB", b"a" * (5 * MIB + 1), status=413))
+    else:
+        pad = {"padding": "p" * (MIB + 1)}
+        cases.append(Case("JSON over 1 MiB", 413,
+                          json=lambda w: {**(spec.valid(w) if spec.valid else {}), **pad}))
+    if spec.valid is not None and not spec.csv:
+        valid: Body = spec.valid
+        cases += [
+            Case("no body", 422),
+            Case("empty JSON body", 422, content=b"", content_type="application/json"),
+            Case("malformed JSON", 422, content=b'{"name": "x",', content_type="application/json"),
+            Case("JSON null", 422, json=None),
+            Case("JSON array", 422, json=[]),
+            Case("JSON string", 422, json="hello"),
+            Case("JSON number", 422, json=42),
+            Case("JSON sent as text/plain", 422, content=b"{}", content_type="text/plain"),
+            Case("unknown extra field", 422,
+                 json=lambda w: {**valid(w), "unexpected_field": 1},
+                 loc=("body", "unexpected_field")),
+        ]
+    if "{" in path:
+        base = spec.valid if spec.valid is not None else None
+        for bad in (UNKNOWN_ID, *MALFORMED_IDS):
+            label = "unknown path id" if bad == UNKNOWN_ID else f"malformed path id {bad[:12]!r}"
+            cases.append(Case(label, 404, json=base if base is not None else MISSING,
+                              content_type="text/csv" if spec.csv else None,
+                              target=f"raw:{bad}"))
+    return cases
+
+
+def url_for(path: str, world: World, target: str | None) -> str:
+    if "{" not in path:
+        return path
+    assert target is not None, path
+    value = target[4:] if target.startswith("raw:") else world.ids[target]
+    name = path[path.index("{") + 1:path.index("}")]
+    return path.replace("{" + name + "}", value)
+
+
+async def send(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str],
+               case: Case, world: World) -> httpx.Response:
+    body = case.json(world) if callable(case.json) else case.json
+    if body is not MISSING and case.content_type == "text/csv":
+        content = body if isinstance(body, bytes) else jsonlib.dumps(body).encode()
+        return await client.request(method, url, content=content,
+                                    headers={**headers, "content-type": "text/csv"})
+    if body is not MISSING:
+        return await client.request(method, url, json=body, headers=headers)
+    if case.content is not None:
+        extra = {"content-type": case.content_type} if case.content_type else {}
+        return await client.request(method, url, content=case.content,
+                                    headers={**headers, **extra})
+    return await client.request(method, url, headers=headers)
+
+
+def loc_errors(response: httpx.Response, loc: tuple[str | int, ...] | None) -> list[str]:
+    if loc is None or response.status_code != 422:
+        return []
+    locs = [tuple(e.get("loc", ())) for e in response.json().get("errors") or []]
+    if any(found[-len(loc):] == loc for found in locs):
+        return []
+    return [f"no error at {list(loc)}; errors at {[list(x) for x in locs]}"]
+
+
+# --- tests ------------------------------------------------------------------------------
+
+
+def test_every_write_route_has_bad_input_cases(app: FastAPI) -> None:
+    routes = write_routes(app)
+    assert routes, "no write route found: has route enumeration broken?"
+    assert not sorted(routes - ROUTES.keys()), "write routes without cases in ROUTES"
+    assert not sorted(ROUTES.keys() - routes), "ROUTES names routes the app does not have"
+
+
+@pytest.fixture
+async def world(api: Api) -> World:
+    return await build_world(api)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES),
+                         ids=[f"{m} {p}" for m, p in sorted(ROUTES)])
+async def test_bad_input_is_refused_and_changes_nothing(api: Api, world: World, method: str,
+                                                        path: str) -> None:
+    spec = ROUTES[(method, path)]
+    headers = world.headers[spec.caller]
+    before = await snapshot(api.db)
+    failures: list[str] = []
+    for case in (*spec.cases, *generic_cases(method, path, spec)):
+        url = url_for(path, world, case.target or spec.target)
+        response = await send(api.client, method, url, headers, case, world)
+        problems = problem_errors(response, case.status) + loc_errors(response, case.loc)
+        problems += diff(before, await snapshot(api.db))
+        if problems:
+            failures.append(f"{case.label} ({method} {url[:80]}): {'; '.join(problems)}\n"
+                            f"    {response.text[:300]}")
+            before = await snapshot(api.db)  # report each change once
+    assert not failures, "\n".join(failures)
+
+    # The control: the valid request succeeds and is seen to change the database.
+    control = Case("valid request", 0, json=spec.valid if spec.valid is not None else MISSING,
+                   content_type="text/csv" if spec.csv else None)
+    url = url_for(path, world, spec.target)
+    response = await send(api.client, method, url, headers, control, world)
+    assert 200 <= response.status_code < 300, f"control {method} {url}: {response.text}"
+    assert diff(before, await snapshot(api.db)), "the valid request changed nothing"
+
+
+async def test_rejected_import_creates_no_user_and_no_group(api: Api, world: World) -> None:
+    """All-or-nothing, spelled out: the file's good rows (new users, new groups, an update)
+    are not applied when a later row is bad."""
+    content = csv(CSV_HEADER, "fresh@corp.test,Fresh,advocate,Fresh Group",
+                  f"{world.emails['user']},Renamed,manager,Support", "broken,Broken,advocate,")
+    response = await api.client.post(f"{API}/users/import", content=content,
+                                     headers={**world.headers["admin"],
+                                              "content-type": "text/csv"})
+    assert not problem_errors(response, 422)
+    errors = response.json()["errors"]
+    assert [e["loc"] for e in errors] == [["row", 4, "email"]]
+    users = (await api.client.get(f"{API}/users", headers=world.headers["admin"])).json()
+    assert "fresh@corp.test" not in [u["email"] for u in users["items"]]
+    target = [u for u in users["items"] if u["email"] == world.emails["user"]][0]
+    assert target["name"] == "Target" and target["role"] == "advocate"
+    groups = (await api.client.get(f"{API}/groups", headers=world.headers["admin"])).json()
+    assert sorted(g["name"] for g in groups["items"]) == ["Sales", "Support"]
+
+
+async def test_import_reports_every_bad_row(api: Api, world: World) -> None:
+    content = csv(CSV_HEADER, "ok@corp.test,Ok,advocate,", "bad-email,A,advocate,",
+                  "ok2@corp.test,B,emperor,", "OK@corp.test,C,advocate,")
+    response = await api.client.post(f"{API}/users/import", content=content,
+                                     headers={**world.headers["admin"],
+                                              "content-type": "text/csv"})
+    assert not problem_errors(response, 422)
+    locs = [e["loc"] for e in response.json()["errors"]]
+    assert locs == [["row", 3, "email"], ["row", 4, "role"], ["row", 5, "email"]]
+
+
+# --- edge cases: chunked bodies, stored dates, unstorable text, CSV the parser refuses ----
+
+
+async def _assert_refused(api: Api, response: httpx.Response, status: int,
+                          before: Snapshot) -> None:
+    assert not problem_errors(response, status), (response.status_code, response.text)
+    assert not diff(before, await snapshot(api.db))
+
+
+async def test_oversize_chunked_body_is_413(api: Api, world: World) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"name": "Big", "description": "'
+        for _ in range(20):
+            yield b"d" * 100_000
+        yield b'"}'
+
+    before = await snapshot(api.db)
+    response = await api.client.post(f"{API}/topics", content=chunks(),
+                                      headers={**world.headers["marketer"],
+                                               "content-type": "application/json"})
+    assert "content-length" not in response.request.headers
+    await _assert_refused(api, response, 413, before)
+
+
+async def test_patch_post_dates_are_checked_against_the_stored_ones(api: Api,
+                                                                    world: World) -> None:
+    marketer = world.headers["marketer"]
+    queued = f"{API}/posts/{world.ids['queued']}"  # publish_at is 30 days ahead
+    before = await snapshot(api.db)
+    response = await api.client.patch(queued, json={"expires_at": "2001-01-01T00:00:00Z"},
+                                      headers=marketer)
+    await _assert_refused(api, response, 422, before)
+    # And the valid edit the same code path serves:
+    response = await api.client.patch(queued, json={"publish_at": LATER}, headers=marketer)
+    assert response.status_code == 200, response.text
+    assert response.json()["publish_at"] == LATER
+
+
+async def test_out_of_range_datetime_is_422(api: Api, world: World) -> None:
+    marketer = world.headers["marketer"]
+    before = await snapshot(api.db)
+    for method, url, body in (
+        ("POST", f"{API}/posts", {**post_body(world), "publish_at": "9999-12-31T23:59:59-14:00"}),
+        ("POST", f"{API}/posts", {**post_body(world), "expires_at": "0001-01-01T00:00:00+14:00"}),
+        ("PATCH", f"{API}/posts/{world.ids['queued']}",
+         {"publish_at": "9999-12-31T23:59:59-14:00"}),
+    ):
+        response = await api.client.request(method, url, json=body, headers=marketer)
+        await _assert_refused(api, response, 422, before)
+
+
+async def test_nul_character_in_text_is_422(api: Api, world: World) -> None:
+    before = await snapshot(api.db)
+    for caller, method, url, body in (
+        ("marketer", "POST", f"{API}/topics", {"name": "Cl\u0000oud"}),
+        ("manager", "POST", f"{API}/groups", {"name": "Sa\u0000les"}),
+        ("advocate", "PATCH", f"{API}/me", {"name": "Ana\u0000"}),
+        ("marketer", "POST", f"{API}/posts", {**post_body(world), "title": "T\u0000"}),
+        ("advocate", "POST", f"{API}/suggestions", {**suggestion_body(world), "note": "\u0000"}),
+        ("anonymous", "POST", f"{API}/auth/login", {"email": "a\u0000@corp.test",
+                                                   "password": PASSWORD}),
+    ):
+        response = await api.client.request(method, url, json=body,
+                                            headers=world.headers[caller])
+        await _assert_refused(api, response, 401 if "login" in url else 422, before)
+    response = await api.client.post(
+        f"{API}/users/import", content=csv(CSV_HEADER, "nul@corp.test,N\x00ul,advocate,"),
+        headers={**world.headers["admin"], "content-type": "text/csv"})
+    await _assert_refused(api, response, 422, before)
+
+
+async def test_lone_surrogate_in_text_is_422(api: Api, world: World) -> None:
+    before = await snapshot(api.db)
+    response = await api.client.post(f"{API}/groups", content=b'{"name": "Sales \\ud800"}',
+                                     headers={**world.headers["manager"],
+                                              "content-type": "application/json"})
+    await _assert_refused(api, response, 422, before)
+
+
+async def test_csv_the_parser_refuses_is_422(api: Api, world: World) -> None:
+    headers = {**world.headers["admin"], "content-type": "text/csv"}
+    before = await snapshot(api.db)
+    huge_cell = csv(CSV_HEADER, f"big@corp.test,{'n' * 200_000},advocate,")
+    response = await api.client.post(f"{API}/users/import", content=huge_cell, headers=headers)
+    await _assert_refused(api, response, 422, before)
+    bare_cr = b"email,name,role,group\rcr@corp.test,Cr,advocate,\r"
+    response = await api.client.post(f"{API}/users/import", content=bare_cr, headers=headers)
+    assert response.status_code in (200, 422), response.text
