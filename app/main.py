@@ -11,17 +11,26 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
+from app.analytics.router import router as analytics_router
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
 from app.content.router import router as content_router
+from app.conversions.router import router as conversions_router
+from app.conversions.router import site_router as conversions_site_router
 from app.core import problems
 from app.core.body_limit import BodyLimitMiddleware
+from app.core.clock import utcnow
 from app.core.config import Settings, get_settings
 from app.core.db import Database
 from app.core.health import router as health_router
 from app.core.metrics import HttpMetrics, MetricsMiddleware
+from app.core.ratelimit import make_limiter
 from app.core.secret import load_secret_key
 from app.jobs.scheduler import InProcessScheduler
+from app.sharing.router import router as sharing_router
+from app.tracking.recorder import ClickRecorder
+from app.tracking.router import router as tracking_router
+from app.tracking.visitors import Visitors
 
 
 class SecretKey:
@@ -46,6 +55,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     settings = settings or get_settings()
     db = Database(settings.database_url)
     scheduler = InProcessScheduler(db, settings) if run_jobs and not settings.redis_url else None
+    clicks = ClickRecorder(db, clock=utcnow)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +66,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         finally:
             if scheduler is not None:
                 await scheduler.stop()
+            await clicks.close()
             await db.dispose()
 
     app = FastAPI(
@@ -66,6 +77,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.db = db
     app.state.secret_key = SecretKey(db, settings)
     app.state.login_throttle = LoginThrottle.create(settings.redis_url)
+    app.state.site_limiter = make_limiter(settings.redis_url)
+    app.state.visitors = Visitors(db)
+    app.state.clicks = clicks
     app.state.metrics = HttpMetrics()
     app.state.redis_ping = _redis_pinger(settings.redis_url)
     problems.install(app)
@@ -74,6 +88,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(content_router)
+    app.include_router(sharing_router)
+    app.include_router(conversions_router)
+    app.include_router(analytics_router)
+    app.include_router(tracking_router)
+    app.include_router(conversions_site_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -26,9 +26,9 @@ from app.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.auth.throttle import client_key
 from app.auth.tokens import csrf_token
 from app.core.pagination import Cursor, Limit, Page
+from app.core.ratelimit import client_key
 from app.core.routing import ChorusRoute, DbSession
 from app.models.enums import Role
 

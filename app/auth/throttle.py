@@ -8,25 +8,16 @@ behind one address is never locked out by one person mistyping.
 
 from __future__ import annotations
 
-import hashlib
-import math
-import time
 from dataclasses import dataclass
 
 from limits import RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
-from limits.storage import storage_from_string
 
 from app.core.errors import RateLimited
+from app.core.ratelimit import make_limiter, retry_after
 
 PER_EMAIL = RateLimitItemPerMinute(10, 15)
 PER_CLIENT = RateLimitItemPerMinute(50, 15)
-
-
-def client_key(host: str | None, secret_key: str) -> str:
-    # Addresses are never kept in the clear, not even in the limiter's memory or Redis.
-    return hashlib.sha256(f"{secret_key}:{host or '-'}".encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -35,19 +26,13 @@ class LoginThrottle:
 
     @classmethod
     def create(cls, redis_url: str | None) -> LoginThrottle:
-        storage = storage_from_string("async+" + redis_url) if redis_url else MemoryStorage()
-        assert isinstance(storage, Storage)
-        return cls(MovingWindowRateLimiter(storage))
-
-    async def _retry_after(self, item: RateLimitItemPerMinute, key: str) -> int:
-        stats = await self.limiter.get_window_stats(item, "login", key)
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        return cls(make_limiter(redis_url))
 
     async def check_account(self, email: str) -> None:
         if not await self.limiter.test(PER_EMAIL, "login", email):
             raise RateLimited(
                 "Too many failed sign-ins for this account; try again later.",
-                retry_after=await self._retry_after(PER_EMAIL, email),
+                retry_after=await retry_after(self.limiter, PER_EMAIL, "login", email),
             )
 
     async def record_failure(self, email: str, client: str) -> None:
@@ -56,7 +41,9 @@ class LoginThrottle:
         client_ok = await self.limiter.hit(PER_CLIENT, "login", client)
         if not email_ok:
             raise RateLimited("Too many failed sign-ins for this account; try again later.",
-                              retry_after=await self._retry_after(PER_EMAIL, email))
+                              retry_after=await retry_after(self.limiter, PER_EMAIL, "login",
+                                                            email))
         if not client_ok:
             raise RateLimited("Too many failed sign-ins from this client; try again later.",
-                              retry_after=await self._retry_after(PER_CLIENT, client))
+                              retry_after=await retry_after(self.limiter, PER_CLIENT, "login",
+                                                            client))

@@ -15,7 +15,7 @@ from app.content.schemas import CaptionsRead, FeedItem, PostCreate, PostRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
-from app.models import Post, PostTopic, Topic, User, user_topics
+from app.models import Post, PostTopic, Share, Topic, User, user_topics
 from app.models.enums import Category, PostStatus, Role
 
 NEWEST_FIRST = (SortKey(Post.created_at, descending=True, is_datetime=True),
@@ -251,5 +251,13 @@ async def feed(session: AsyncSession, *, user: User, topic_id: str | None, limit
 
 async def shared_networks(session: AsyncSession, *, user_id: str, post_ids: Sequence[str]
                           ) -> dict[str, list[str]]:
-    """Networks the user shared each post on (filled in by the sharing domain)."""
-    return defaultdict(list)
+    """Networks the user already shared each post on."""
+    networks: dict[str, list[str]] = defaultdict(list)
+    if post_ids:
+        for post_id, network in await session.execute(
+            select(Share.post_id, Share.network)
+            .where(Share.user_id == user_id, Share.post_id.in_(post_ids))
+            .order_by(Share.network)
+        ):
+            networks[post_id].append(str(network))
+    return networks

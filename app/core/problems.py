@@ -99,11 +99,12 @@ def document(openapi: dict[str, Any]) -> dict[str, Any]:
     for path_item in openapi.get("paths", {}).values():
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
+            responses.pop("422", None)  # FastAPI's own shape; ours is the problem below
             for status in ERROR_STATUSES:
-                responses[str(status)] = {
+                responses.setdefault(str(status), {
                     "description": HTTPStatus(status).phrase,
                     "content": {PROBLEM_JSON: {"schema": ref}},
-                }
+                })
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
     return openapi

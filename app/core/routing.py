@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import Access, access_of
 from app.auth.principal import authenticate
+from app.core.clock import utcnow
 from app.core.errors import NotFound
 from app.core.schemas import storable
 
@@ -66,6 +67,11 @@ class ChorusRoute(APIRoute):
                     for access in accesses:
                         access.enforce(principal, request.method)
                     request.state.principal = principal
+                    if principal is not None and principal.user is not None:
+                        await state.visitors.note_advocate(
+                            session, user_id=principal.user.id, now=utcnow(),
+                            address=request.client.host if request.client else None,
+                            user_agent=request.headers.get("user-agent"))
                 response = await endpoint(request)
                 if response.status_code < 400:
                     await session.commit()

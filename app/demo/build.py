@@ -7,10 +7,12 @@ runs at each past day, so the demo's sequence obeys the 6-3-1 rule the way produ
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import datetime, timedelta
 
 import typer
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import users as users_service
 from app.auth.passwords import hash_password
@@ -18,12 +20,18 @@ from app.content import publisher
 from app.content import service as content_service
 from app.content import topics as topics_service
 from app.content.schemas import Captions, PostCreate
+from app.conversions import service as conversions_service
+from app.conversions.schemas import ConversionCreate
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, dialect_insert
+from app.core.errors import Conflict, NotFound
 from app.demo.data import ADVOCATE_NAMES, GROUPS, POST_IDEAS, STAFF, TOPICS
-from app.models import User
-from app.models.enums import Category, Role
+from app.models import AdvocateVisitor, Click, Post, Share, User
+from app.models.enums import Category, Network, PostStatus, Role
+from app.sharing import service as sharing_service
+from app.tracking.links import new_click_id
+from app.tracking.recorder import ClickDraft, write_clicks
 
 DEMO_PASSWORD = "chorus-demo"
 WEEKS = 8
@@ -46,10 +54,7 @@ async def build_demo(settings: Settings, *, seed: int, if_empty: bool) -> None:
     _print_logins(settings)
 
 
-async def _fill(session: object, rng: random.Random, settings: Settings) -> None:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    assert isinstance(session, AsyncSession)
+async def _fill(session: AsyncSession, rng: random.Random, settings: Settings) -> None:
     now = utcnow().replace(microsecond=0)
     start = now - timedelta(weeks=WEEKS)
     password_hash = await hash_password(DEMO_PASSWORD)
@@ -113,6 +118,7 @@ async def _fill(session: object, rng: random.Random, settings: Settings) -> None
         if i == 0:
             await content_service.reject(session, suggestion, reason="Behind a paywall.")
     await session.flush()
+    await _activity(session, rng, now, people)
 
 
 def _at(day: datetime, hour: int) -> datetime:
@@ -126,3 +132,70 @@ def _print_logins(settings: Settings) -> None:
         typer.echo(f"  {role.value:<9} {email:<28} {name}")
     first = ADVOCATE_NAMES[0].split()[0].lower()
     typer.echo(f"  advocate  {first + '@chorus.test':<28} (and {len(ADVOCATE_NAMES) - 1} more)")
+
+
+async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
+                    people: list[User]) -> None:
+    """Shares, clicks (bots and self-clicks mixed in) and conversions, through the same
+    code paths as the API and the redirect."""
+    posts = list(await session.scalars(
+        select(Post).where(Post.status == PostStatus.published).order_by(Post.published_at)))
+    networks = [Network.linkedin] * 5 + [Network.x] * 2 + [Network.facebook, Network.whatsapp,
+                                                            Network.email, Network.copy]
+    shares: list[tuple[Share, datetime]] = []
+    with typer.progressbar(people, label="shares  ") as advocates:
+        for person in advocates:
+            keenness = rng.random()
+            for post in posts:
+                assert post.published_at is not None
+                if rng.random() > 0.15 + 0.5 * keenness:
+                    continue
+                for network in rng.sample(networks, k=rng.choice([1, 1, 2])):
+                    try:
+                        share, _, created = await sharing_service.get_or_create(
+                            session, user=person, post_id=post.id, network=network)
+                    except (NotFound, Conflict):  # not in their topics, or expired
+                        break
+                    if created:
+                        share.created_at = min(now, post.published_at + timedelta(
+                            hours=rng.uniform(0.5, 72)))
+                        shares.append((share, share.created_at))
+    await session.flush()
+    visitors = [secrets.token_hex(32) for _ in range(400)]
+    drafts: list[ClickDraft] = []
+    for share, shared_at in shares:
+        reach = share.follower_count or 50
+        for _ in range(rng.randint(0, max(1, reach // 120))):
+            at = min(now, shared_at + timedelta(hours=rng.expovariate(1 / 30)))
+            dice = rng.random()
+            bot = dice < 0.2
+            drafts.append(ClickDraft(
+                share_id=share.id, advocate_id=share.user_id, click_id=new_click_id(),
+                occurred_at=at, day=at.date(),
+                visitor_hash=(f"self-{share.user_id}" if 0.2 <= dice < 0.26
+                              else rng.choice(visitors)),
+                device="bot" if bot else rng.choice(["mobile", "mobile", "desktop", "tablet"]),
+                referrer_host=None if bot else rng.choice(
+                    ["www.linkedin.com", "t.co", "l.facebook.com", None]),
+                bot=bot, session_token_hash=None))
+    # A few advocates clicked their own links from the browser they work in.
+    for share, _ in shares:
+        for day in {d.day for d in drafts if d.visitor_hash == f"self-{share.user_id}"}:
+            await session.execute(dialect_insert(session)(AdvocateVisitor).values(
+                user_id=share.user_id, day=day, visitor_hash=f"self-{share.user_id}",
+            ).on_conflict_do_nothing())
+    drafts.sort(key=lambda d: d.occurred_at)
+    recorded: list[Click] = []
+    with typer.progressbar(range(0, len(drafts), 500), label="clicks  ") as chunks:
+        for start in chunks:
+            recorded += await write_clicks(session, drafts[start:start + 500], now=now)
+    counted = [c for c in recorded if c.is_unique]
+    with typer.progressbar(counted, label="converts") as clicks:
+        for n, click in enumerate(clicks):
+            if rng.random() < 0.06:
+                kind = rng.choice(["signup", "signup", "download", "webinar", "demo", "deal"])
+                await conversions_service.record(session, source="api", data=ConversionCreate(
+                    click_id=click.click_id, type=kind, external_id=f"demo-{n}",
+                    value=str(rng.choice([0, 0, 49, 99, 1200, 4800])) if kind == "deal" else None,
+                    occurred_at=click.occurred_at + timedelta(minutes=rng.randint(2, 600)),
+                ))

@@ -3,10 +3,21 @@
 from app.core.db import Base
 from app.models.auth import ApiKey, AuthToken
 from app.models.content import Post, PostTopic, PublisherLock
+from app.models.conversions import Conversion, SiteKey
 from app.models.people import Group, Topic, User, user_groups, user_topics
 from app.models.settings import AppSetting
+from app.models.sharing import Share, StatsSnapshot
+from app.models.tracking import AdvocateVisitor, Click, UniqueVisit, VisitorSalt
 
 __all__ = [
+    "AdvocateVisitor",
+    "Click",
+    "Conversion",
+    "Share",
+    "SiteKey",
+    "StatsSnapshot",
+    "UniqueVisit",
+    "VisitorSalt",
     "ApiKey",
     "AppSetting",
     "AuthToken",

@@ -24,7 +24,12 @@ def new_code() -> str:
 
 
 def new_click_id() -> str:
-    return secrets.token_urlsafe(CLICK_ID_BYTES)
+    """Random and unguessable; it starts with a letter or digit, so no spreadsheet reads it
+    as a formula and no exporter has to escape it."""
+    while True:
+        click_id = secrets.token_urlsafe(CLICK_ID_BYTES)
+        if click_id[0].isalnum():
+            return click_id
 
 
 def _key(pair: str) -> str:

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from app.core.schemas import Strict
+from app.core.types import HttpUrl, OutDatetime
+from app.models.enums import Network
+
+Count = Annotated[int, Field(ge=0, le=10**12)]
+
+
+class ShareCreate(Strict):
+    network: Network
+
+
+class ShareRead(BaseModel):
+    id: str
+    post_id: str
+    code: str
+    network: Network
+    tracked_url: str = Field(description="CHORUS_BASE_URL + /s/ + code.")
+    share_url: str = Field(description="The network's share intent (or the tracked URL).")
+    caption: str
+    follower_count: int = Field(description="Followers on the network when shared (reach).")
+    external_url: str | None
+    created_at: OutDatetime
+
+
+class MyShare(ShareRead):
+    clicks: int = Field(description="Clicks (not bots, not your own).")
+    unique_clicks: int
+    conversions: int
+
+
+class ExternalUrl(Strict):
+    external_url: HttpUrl
+
+
+class StatsEntry(Strict):
+    impressions: Count
+    likes: Count
+    comments: Count
+    reshares: Count
+
+
+class StatsRead(BaseModel):
+    id: str
+    share_id: str
+    taken_at: OutDatetime
+    source: str
+    impressions: int
+    likes: int
+    comments: int
+    reshares: int
+
+
+class StatsImportResult(BaseModel):
+    imported: int

@@ -1,0 +1,204 @@
+"""Shares: one per advocate, post and network, each with its own tracked link."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.content import service as content_service
+from app.core.clock import utcnow
+from app.core.db import dialect_insert, new_id
+from app.core.errors import Conflict, Invalid, NotFound
+from app.core.pagination import SortKey, keyset, page_of
+from app.core.schemas import storable
+from app.models import Click, Conversion, Post, Share, StatsSnapshot, User
+from app.models.enums import Network, PostStatus, Role
+from app.sharing.intents import caption_for, share_url
+from app.sharing.schemas import MyShare, ShareRead, StatsEntry
+from app.tracking.links import new_code
+
+MY_SHARES_ORDER = (SortKey(Share.created_at, descending=True, is_datetime=True),
+                   SortKey(Share.id, descending=True))
+_CODE_ATTEMPTS = 8
+
+
+def tracked_url(base_url: str, code: str) -> str:
+    return f"{base_url}/s/{code}"
+
+
+def to_read(share: Share, *, base_url: str, title: str) -> ShareRead:
+    url = tracked_url(base_url, share.code)
+    return ShareRead(
+        id=share.id, post_id=share.post_id, code=share.code, network=share.network,
+        tracked_url=url, caption=share.caption, follower_count=share.follower_count,
+        share_url=share_url(Network(share.network), tracked_url=url, caption=share.caption,
+                            title=title),
+        external_url=share.external_url, created_at=share.created_at,
+    )
+
+
+async def _by_key(session: AsyncSession, user_id: str, post_id: str,
+                  network: Network) -> Share | None:
+    return await session.scalar(select(Share).where(
+        Share.user_id == user_id, Share.post_id == post_id, Share.network == network))
+
+
+async def get_or_create(session: AsyncSession, *, user: User, post_id: str,
+                        network: Network) -> tuple[Share, Post, bool]:
+    """The caller's share of a post on a network: created once, the same one afterwards."""
+    post = await content_service.get_for_user(session, post_id, user)
+    existing = await _by_key(session, user.id, post.id, network)
+    if existing is not None:
+        return existing, post, False
+    now = utcnow()
+    if post.status != PostStatus.published or (post.expires_at and post.expires_at <= now):
+        raise Conflict("Only published, unexpired posts can be shared.")
+    caption = caption_for(post.captions or {}, network)
+    followers = int((user.follower_counts or {}).get(network.value, 0))
+    for _ in range(_CODE_ATTEMPTS):
+        share_id = new_id()
+        # ON CONFLICT DO NOTHING covers both races: the same share created concurrently
+        # (then we answer with that one) and a code collision (then we draw another code).
+        inserted = await session.scalar(
+            dialect_insert(session)(Share).values(
+                id=share_id, code=new_code(), user_id=user.id, post_id=post.id,
+                network=network, caption=caption, follower_count=followers, created_at=now,
+            ).on_conflict_do_nothing().returning(Share.id)
+        )
+        if inserted is not None:
+            share = await session.get(Share, share_id)
+            assert share is not None
+            return share, post, True
+        existing = await _by_key(session, user.id, post.id, network)
+        if existing is not None:
+            return existing, post, False
+    raise RuntimeError("could not draw an unused share code")
+
+
+async def get_owned_or_raise(session: AsyncSession, share_id: str, user: User,
+                             *, managers_too: bool = False) -> Share:
+    """The caller's own share (managers and admins may reach any when ``managers_too``)."""
+    share = await session.get(Share, share_id)
+    allowed = share is not None and (
+        share.user_id == user.id
+        or (managers_too and user.role in (Role.manager, Role.admin))
+    )
+    if share is None or not allowed:
+        raise NotFound("No such share.")
+    return share
+
+
+async def set_external_url(session: AsyncSession, share: Share, url: str) -> Share:
+    share.external_url = url
+    await session.flush()
+    return share
+
+
+async def add_stats(session: AsyncSession, share: Share, entry: StatsEntry, *, source: str,
+                    entered_by: str | None) -> StatsSnapshot:
+    """A dated snapshot: KPIs read the newest one before their range's end (§3)."""
+    snapshot = StatsSnapshot(share_id=share.id, taken_at=utcnow(), source=source,
+                             entered_by=entered_by, **entry.model_dump())
+    session.add(snapshot)
+    await session.flush()
+    return snapshot
+
+
+STATS_COLUMNS = ("share_id", "impressions", "likes", "comments", "reshares")
+
+
+async def import_stats(session: AsyncSession, text: str, *, entered_by: str) -> int:
+    """CSV ``share_id,impressions,likes,comments,reshares``: every row, or none."""
+    if not storable(text):
+        raise Invalid("The CSV holds a NUL character or invalid Unicode.", loc=["body"])
+    try:
+        rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    except csv.Error as exc:
+        raise Invalid(f"The file is not valid CSV: {exc}.", loc=["body"]) from exc
+    errors: list[dict[str, object]] = []
+    entries: list[tuple[str, StatsEntry]] = []
+    for line, row in enumerate(rows, start=2):
+        cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()
+                 if isinstance(v, str)}
+        missing = [c for c in STATS_COLUMNS if c not in cells]
+        if missing or None in row:
+            errors.append({"loc": ["row", line], "msg": "needs exactly the columns "
+                           + ",".join(STATS_COLUMNS)})
+            continue
+        numbers: dict[str, int] = {}
+        for column in STATS_COLUMNS[1:]:
+            value = cells[column]
+            if not value.isdigit() or len(value) > 12:
+                errors.append({"loc": ["row", line, column],
+                               "msg": "must be a whole number ≥ 0"})
+            else:
+                numbers[column] = int(value)
+        if len(numbers) == 4:
+            entries.append((cells["share_id"], StatsEntry(**numbers)))
+    known = set(await session.scalars(
+        select(Share.id).where(Share.id.in_({sid for sid, _ in entries})))) if entries else set()
+    for line, (share_id, _) in enumerate(entries, start=2):
+        if share_id not in known:
+            errors.append({"loc": ["row", line, "share_id"], "msg": "unknown share id"})
+    if errors:
+        raise Invalid(f"{len(errors)} problem(s) in the CSV; nothing was imported.",
+                      errors=errors)
+    if not entries:
+        raise Invalid("The CSV holds no rows.", loc=["body"])
+    for share_id, entry in entries:
+        session.add(StatsSnapshot(share_id=share_id, taken_at=utcnow(), source="import",
+                                  entered_by=entered_by, **entry.model_dump()))
+    await session.flush()
+    return len(entries)
+
+
+async def list_mine(session: AsyncSession, *, user: User, base_url: str, limit: int,
+                    cursor: str | None) -> tuple[list[MyShare], str | None]:
+    stmt = select(Share).where(Share.user_id == user.id)
+    rows = list(await session.scalars(keyset(stmt, MY_SHARES_ORDER, cursor, limit)))
+    shares, next_cursor = page_of(rows, MY_SHARES_ORDER, limit)
+    ids = [s.id for s in shares]
+    counts = await click_counts(session, ids)
+    conversions = await conversion_counts(session, ids)
+    titles = dict((await session.execute(
+        select(Post.id, Post.title).where(Post.id.in_({s.post_id for s in shares}))
+    )).tuples().all()) if shares else {}
+    items = [
+        MyShare(**to_read(s, base_url=base_url, title=titles.get(s.post_id) or "").model_dump(),
+                clicks=counts[s.id][0], unique_clicks=counts[s.id][1],
+                conversions=conversions[s.id])
+        for s in shares
+    ]
+    return items, next_cursor
+
+
+async def click_counts(session: AsyncSession, share_ids: Sequence[str]
+                       ) -> dict[str, tuple[int, int]]:
+    """(clicks, unique clicks) per share, in the reports' sense: not bots, not self."""
+    counts: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    if share_ids:
+        for share_id, clicks, unique in await session.execute(
+            select(Click.share_id, func.count(), func.count().filter(Click.is_unique))
+            .where(Click.share_id.in_(share_ids), Click.bot.is_(False),
+                   Click.is_self.is_(False))
+            .group_by(Click.share_id)
+        ):
+            counts[share_id] = (clicks, unique)
+    return counts
+
+
+async def conversion_counts(session: AsyncSession, share_ids: Sequence[str]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    if share_ids:
+        for share_id, n in (await session.execute(
+            select(Conversion.share_id, func.count())
+            .where(Conversion.share_id.in_(share_ids), Conversion.attributed.is_(True))
+            .group_by(Conversion.share_id)
+        )).tuples():
+            counts[str(share_id)] = n
+    return counts
