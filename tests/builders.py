@@ -53,10 +53,11 @@ async def make_post(session: AsyncSession, *, category: Category = Category.cura
                     topic_ids: list[str] | None = None, publish_at: datetime | None = None,
                     url: str | None = None, **fields: Any) -> Post:
     n = next(_seq)
+    values: dict[str, Any] = {"title": f"Post {n}", "captions": Captions(default=f"Caption {n}")}
+    values.update(fields)
     post = await content_service.create(session, data=PostCreate(
-        url=url or f"https://example.com/article/{n}", title=f"Post {n}", category=category,
-        topic_ids=topic_ids or [], captions=Captions(default=f"Caption {n}"),
-        publish_at=publish_at, **fields,
+        url=url or f"https://example.com/article/{n}", category=category,
+        topic_ids=topic_ids or [], publish_at=publish_at, **values,
     ))
     return post
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 
 from app.core.db import Database
+from app.core.errors import NotFound
 from app.models import Click, Conversion, Share
 
 CHUNK_ROWS = 1000
@@ -78,6 +79,13 @@ EXPORTS = {
                            "attributed", "click_id", "share_id", "post_id", "advocate_id",
                            "source", "received_at"), _conversions),
 }
+
+
+def export_named(kind: str) -> Export:
+    export = EXPORTS.get(kind)
+    if export is None:
+        raise NotFound("Exports are shares.csv, clicks.csv and conversions.csv.")
+    return export
 
 
 async def stream_csv(db: Database, export: Export, start: datetime | None,

@@ -23,12 +23,13 @@ def _decimal(value: object) -> str:
         raise ValueError("must be a decimal number") from exc
     if not number.is_finite() or number < 0:
         raise ValueError("must be a finite amount ≥ 0")
-    sign, digits, exponent = number.as_tuple()
+    exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)
     places = max(0, -exponent)
-    if places > MAX_PLACES or len(digits) - places > MAX_DIGITS:
+    whole_digits = max(0, number.adjusted() + 1)
+    if places > MAX_PLACES or whole_digits > MAX_DIGITS:
         raise ValueError(f"at most {MAX_DIGITS} digits before the point and {MAX_PLACES} after")
-    return str(number)
+    return format(number, "f")
 
 
 Money = Annotated[str, BeforeValidator(_decimal),

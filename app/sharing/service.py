@@ -167,7 +167,7 @@ async def list_mine(session: AsyncSession, *, user: User, base_url: str, limit: 
     conversions = await conversion_counts(session, ids)
     titles = dict((await session.execute(
         select(Post.id, Post.title).where(Post.id.in_({s.post_id for s in shares}))
-    )).tuples().all()) if shares else {}
+    )).all()) if shares else {}
     items = [
         MyShare(**to_read(s, base_url=base_url, title=titles.get(s.post_id) or "").model_dump(),
                 clicks=counts[s.id][0], unique_clicks=counts[s.id][1],
@@ -199,6 +199,6 @@ async def conversion_counts(session: AsyncSession, share_ids: Sequence[str]) -> 
             select(Conversion.share_id, func.count())
             .where(Conversion.share_id.in_(share_ids), Conversion.attributed.is_(True))
             .group_by(Conversion.share_id)
-        )).tuples():
+        )):
             counts[str(share_id)] = n
     return counts

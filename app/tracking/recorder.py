@@ -56,7 +56,7 @@ async def _self_clicks(session: AsyncSession, drafts: Sequence[ClickDraft],
         owners = dict((await session.execute(
             select(AuthToken.token_hash, AuthToken.user_id)
             .where(AuthToken.token_hash.in_(hashes), AuthToken.expires_at > now)
-        )).tuples().all())
+        )).all())
         own |= {d.click_id for d in drafts if owners.get(d.session_token_hash or "")
                 == d.advocate_id}
     keys = {(d.advocate_id, d.day, d.visitor_hash) for d in drafts}
@@ -64,7 +64,7 @@ async def _self_clicks(session: AsyncSession, drafts: Sequence[ClickDraft],
         select(AdvocateVisitor.user_id, AdvocateVisitor.day, AdvocateVisitor.visitor_hash)
         .where(tuple_(AdvocateVisitor.user_id, AdvocateVisitor.day,
                       AdvocateVisitor.visitor_hash).in_(keys))
-    )).tuples().all())
+    )).all())
     own |= {d.click_id for d in drafts if (d.advocate_id, d.day, d.visitor_hash) in seen}
     return own
 
@@ -82,7 +82,7 @@ async def _first_visits(session: AsyncSession, drafts: Sequence[ClickDraft]) -> 
         .values([{"share_id": s, "day": day, "visitor_hash": h} for s, day, h in first])
         .on_conflict_do_nothing()
         .returning(UniqueVisit.share_id, UniqueVisit.day, UniqueVisit.visitor_hash)
-    )).tuples().all()
+    )).all()
     return {first[(s, day, h)] for s, day, h in inserted}
 
 

@@ -1,0 +1,187 @@
+"""Conversions (CONTRACT §3 "Measurement"): idempotent, attributed only to counted clicks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+from sqlalchemy import func, select
+
+from app.content import publisher
+from app.models import Click, Conversion
+from app.models.enums import Network
+from app.sharing import service as sharing_service
+from tests.builders import Api, Role, bearer, make_post, make_user, token_for
+
+CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/124.0.0.0 Safari/537.36")
+
+
+async def _key(api: Api, scopes: list[str]) -> dict[str, str]:
+    admin = await api.headers(Role.admin)
+    created = await api.client.post("/api/v1/api-keys", headers=admin,
+                                    json={"name": "crm", "scopes": scopes})
+    return bearer(created.json()["key"])
+
+
+async def _clicked(api: Api, *, user_agent: str = CHROME, own: bool = False
+                   ) -> tuple[str, str, str]:
+    """A click on a fresh share: (click id, share id, advocate id)."""
+    async with api.db.transaction() as session:
+        post = await make_post(session)
+        await publisher.run(session)
+        advocate = await make_user(session)
+        share, _, _ = await sharing_service.get_or_create(session, user=advocate,
+                                                          post_id=post.id, network=Network.x)
+        token = await token_for(session, advocate)
+    if own:
+        api.client.cookies.set("chorus_session", token)
+    await api.client.get(f"/s/{share.code}", headers={"user-agent": user_agent})
+    api.client.cookies.clear()
+    async with api.db.transaction() as session:
+        click_id = await session.scalar(select(Click.click_id).where(Click.share_id == share.id))
+    assert click_id is not None
+    return click_id, share.id, advocate.id
+
+
+async def _count(api: Api) -> int:
+    async with api.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(Conversion)) or 0)
+
+
+async def test_an_attributed_conversion_names_the_click_share_and_advocate(api: Api) -> None:
+    key = await _key(api, ["conversions:write"])
+    click_id, share_id, advocate_id = await _clicked(api)
+    response = await api.client.post("/api/v1/conversions", headers=key, json={
+        "click_id": click_id, "type": "deal", "value": "1200.50", "currency": "eur",
+        "occurred_at": "2026-11-20T10:00:00+01:00", "external_id": "deal-7"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["attributed"] is True
+    assert (body["share_id"], body["advocate_id"]) == (share_id, advocate_id)
+    assert body["value"] == "1200.50" and body["currency"] == "EUR"
+    assert body["occurred_at"] == "2026-11-20T09:00:00Z"
+
+
+async def test_replays_store_one_record_sequentially_and_concurrently(api: Api) -> None:
+    key = await _key(api, ["conversions:write"])
+    click_id, _, _ = await _clicked(api)
+    payload = {"click_id": click_id, "type": "signup", "value": 5, "external_id": "s-1"}
+    first = await api.client.post("/api/v1/conversions", headers=key, json=payload)
+    replays = [await api.client.post("/api/v1/conversions", headers=key,
+                                     json={**payload, "value": 99}) for _ in range(2)]
+    assert first.status_code == 201 and [r.status_code for r in replays] == [200, 200]
+    assert all(r.json() == first.json() for r in replays)
+    concurrent = await asyncio.gather(*[
+        api.client.post("/api/v1/conversions", headers=key,
+                        json={**payload, "external_id": "s-2"}) for _ in range(3)])
+    assert sorted(r.status_code for r in concurrent)[0] in (200, 201)
+    assert len({r.json()["id"] for r in concurrent}) == 1
+    assert await _count(api) == 2
+
+
+async def test_unknown_bot_and_self_clicks_store_unattributed(api: Api) -> None:
+    key = await _key(api, ["conversions:write"])
+    bot_click, _, _ = await _clicked(api, user_agent="Twitterbot/1.0")
+    own_click, _, _ = await _clicked(api, own=True)
+    for n, click_id in enumerate(["no-such-click-id-000", bot_click, own_click, None]):
+        response = await api.client.post("/api/v1/conversions", headers=key, json={
+            "click_id": click_id, "type": "download", "external_id": f"u-{n}"})
+        assert response.status_code == 201
+        body = response.json()
+        assert body["attributed"] is False
+        assert body["share_id"] is body["advocate_id"] is body["post_id"] is None
+        assert body["currency"] == "USD"
+
+
+async def test_wrong_or_read_only_keys_are_refused(api: Api) -> None:
+    read_key = await _key(api, ["read"])
+    _, user = await api.user(Role.admin)
+    payload = {"type": "signup", "external_id": "k-1"}
+    assert (await api.client.post("/api/v1/conversions", json=payload)).status_code == 401
+    assert (await api.client.post("/api/v1/conversions", json=payload,
+                                  headers=bearer("chk_not-a-key"))).status_code == 401
+    assert (await api.client.post("/api/v1/conversions", json=payload,
+                                  headers=read_key)).status_code == 403
+    assert (await api.client.post("/api/v1/conversions", json=payload,
+                                  headers=user)).status_code == 403
+    assert await _count(api) == 0
+
+
+async def test_bad_values_are_422(api: Api) -> None:
+    key = await _key(api, ["conversions:write"])
+    for value in ["abc", "-1", "1e400", "NaN", True, "1.1234567"]:
+        response = await api.client.post("/api/v1/conversions", headers=key, json={
+            "type": "deal", "value": value, "external_id": "v"})
+        assert response.status_code == 422, value
+    assert (await api.client.post("/api/v1/conversions", headers=key, json={
+        "type": "deal", "currency": "EURO", "external_id": "v"})).status_code == 422
+    assert await _count(api) == 0
+
+
+async def test_site_keys_are_admin_managed(api: Api) -> None:
+    admin = await api.headers(Role.admin)
+    created = await api.client.post("/api/v1/site-keys", headers=admin, json={
+        "name": "www", "origins": ["https://www.example.com/", "http://localhost:3000"]})
+    assert created.status_code == 201
+    key = created.json()
+    assert key["origins"] == ["http://localhost:3000", "https://www.example.com"]
+    assert key["key"].startswith("chs_")
+    listed = (await api.client.get("/api/v1/site-keys", headers=admin)).json()["items"]
+    assert [k["id"] for k in listed] == [key["id"]]
+    bad = await api.client.post("/api/v1/site-keys", headers=admin, json={
+        "name": "x", "origins": ["https://example.com/path"]})
+    assert bad.status_code == 422
+    assert (await api.client.delete(f"/api/v1/site-keys/{key['id']}",
+                                    headers=admin)).status_code == 204
+    assert (await api.client.get("/api/v1/site-keys", headers=admin)).json()["items"] == []
+
+
+async def test_site_conversions_need_a_registered_origin(api: Api, client: httpx.AsyncClient
+                                                         ) -> None:
+    admin = await api.headers(Role.admin)
+    key = (await api.client.post("/api/v1/site-keys", headers=admin, json={
+        "name": "www", "origins": ["https://shop.example.com"]})).json()["key"]
+    click_id, share_id, _ = await _clicked(api)
+    body = json.dumps({"site_key": key, "click_id": click_id, "type": "signup",
+                       "external_id": "w-1"})
+    refused = await client.post("/t/conversions", content=body, headers={
+        "origin": "https://evil.example.com", "content-type": "text/plain"})
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
+    ok = await client.post("/t/conversions", content=body, headers={
+        "origin": "https://shop.example.com", "content-type": "text/plain"})
+    assert ok.status_code == 201
+    assert ok.headers["access-control-allow-origin"] == "https://shop.example.com"
+    assert "set-cookie" not in ok.headers
+    assert ok.json()["attributed"] is True and ok.json()["share_id"] == share_id
+    again = await client.post("/t/conversions", content=body, headers={
+        "origin": "https://shop.example.com"})
+    assert again.status_code == 200
+    preflight = await client.options("/t/conversions", headers={
+        "origin": "https://shop.example.com", "access-control-request-method": "POST"})
+    assert preflight.status_code == 204
+    assert await _count(api) == 1
+
+
+async def test_site_conversions_are_rate_limited(api: Api, client: httpx.AsyncClient) -> None:
+    admin = await api.headers(Role.admin)
+    key = (await api.client.post("/api/v1/site-keys", headers=admin, json={
+        "name": "www", "origins": ["https://shop.example.com"]})).json()["key"]
+    statuses = []
+    for n in range(35):
+        response = await client.post("/t/conversions", headers={
+            "origin": "https://shop.example.com"},
+            content=json.dumps({"site_key": key, "type": "signup", "external_id": f"r-{n}"}))
+        statuses.append(response.status_code)
+    assert statuses[:30] == [201] * 30 and statuses[30:] == [429] * 5
+    assert int(response.headers["retry-after"]) > 0
+
+
+async def test_the_snippet_is_served_as_javascript(client: httpx.AsyncClient) -> None:
+    response = await client.get("/t.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert '"chorus_cid"' in response.text and "credentials: \"omit\"" in response.text
+    assert "document.cookie" not in response.text

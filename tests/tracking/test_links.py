@@ -1,0 +1,77 @@
+"""The redirect target (CONTRACT §4), as a pure function."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.tracking.links import CODE_PATTERN, new_click_id, new_code, redirect_target
+
+
+def _target(url: str, campaign: str | None = "launch") -> str:
+    return redirect_target(url, network="linkedin", campaign=campaign, code="AbC1234x",
+                           click_param="chorus_cid", click_id="CLICKID_0123456789ab")
+
+
+def test_adds_utm_parameters_and_the_click_id() -> None:
+    params = dict(parse_qsl(urlsplit(_target("https://example.com/a")).query))
+    assert params == {"utm_source": "linkedin", "utm_medium": "employee_advocacy",
+                      "utm_campaign": "launch", "utm_content": "AbC1234x",
+                      "chorus_cid": "CLICKID_0123456789ab"}
+
+
+def test_the_marketers_own_utm_wins_and_nothing_appears_twice() -> None:
+    target = _target("https://example.com/a?utm_campaign=spring&utm_source=newsletter")
+    pairs = parse_qsl(urlsplit(target).query)
+    keys = [k for k, _ in pairs]
+    assert len(keys) == len(set(keys))
+    assert dict(pairs)["utm_campaign"] == "spring"
+    assert dict(pairs)["utm_source"] == "newsletter"
+    assert dict(pairs)["utm_medium"] == "employee_advocacy"
+
+
+def test_own_query_and_fragment_are_kept_byte_for_byte() -> None:
+    target = _target("https://example.com/p/a%20b?q=a%2Bb&empty=&flag#section-2")
+    parts = urlsplit(target)
+    assert parts.path == "/p/a%20b"
+    assert parts.query.startswith("q=a%2Bb&empty=&flag&")
+    assert parts.fragment == "section-2"
+
+
+def test_a_click_parameter_already_in_the_url_is_replaced() -> None:
+    target = _target("https://example.com/?chorus_cid=forged&x=1")
+    pairs = parse_qsl(urlsplit(target).query)
+    assert [v for k, v in pairs if k == "chorus_cid"] == ["CLICKID_0123456789ab"]
+
+
+def test_no_campaign_leaves_utm_campaign_out() -> None:
+    params = dict(parse_qsl(urlsplit(_target("https://example.com/", campaign=None)).query))
+    assert "utm_campaign" not in params
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example", "/relative",
+                                 "data:text/html,hi", "ftp://example.com/x"])
+def test_only_http_urls_are_ever_targets(url: str) -> None:
+    with pytest.raises(ValueError, match="http"):
+        _target(url)
+
+
+@given(st.sampled_from(["https://example.com/", "http://sub.example.org/path?x=1#f"]),
+       st.text(min_size=1, max_size=30))
+def test_the_target_host_is_always_the_stored_one(url: str, code: str) -> None:
+    target = redirect_target(url, network="x", campaign=code, code=code,
+                             click_param="chorus_cid", click_id=new_click_id())
+    assert urlsplit(target).netloc == urlsplit(url).netloc
+    assert urlsplit(target).scheme == urlsplit(url).scheme
+
+
+def test_codes_and_click_ids_are_random_and_well_formed() -> None:
+    codes = {new_code() for _ in range(2000)}
+    assert len(codes) == 2000 and all(CODE_PATTERN.match(c) for c in codes)
+    ids = {new_click_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert all(len(i) >= 16 and i[0].isalnum() and set(i) <= set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for i in ids)

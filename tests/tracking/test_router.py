@@ -1,0 +1,186 @@
+"""``GET``/``HEAD /s/{code}`` end to end: the 302, the click and its flags (CONTRACT §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.content import publisher
+from app.core.db import Database
+from app.models import Click, Share
+from app.models.enums import Network
+from app.sharing import service as sharing_service
+from tests.builders import Api, Role, make_post, make_topic, make_user, token_for
+
+CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+          "Chrome/124.0.0.0 Safari/537.36")
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+          "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1")
+
+
+async def _share(db: Database, *, url: str = "https://example.com/article?x=1#top",
+                 campaign: str | None = None, topic_slug: str | None = None) -> tuple[Share, str]:
+    """A published post shared on LinkedIn; returns the share and its advocate's token."""
+    async with db.transaction() as session:
+        topics = [(await make_topic(session, name=topic_slug)).id] if topic_slug else []
+        post = await make_post(session, url=url, campaign=campaign, topic_ids=topics)
+        await publisher.run(session)
+        advocate = await make_user(session)
+        share, _, _ = await sharing_service.get_or_create(session, user=advocate,
+                                                          post_id=post.id, network=Network.linkedin)
+        token = await token_for(session, advocate)
+    return share, token
+
+
+def _client(app: FastAPI, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def _clicks(db: Database, share_id: str) -> Sequence[Click]:
+    async with db.transaction() as session:
+        return list(await session.scalars(
+            select(Click).where(Click.share_id == share_id).order_by(Click.occurred_at)))
+
+
+async def test_redirect_adds_utm_and_click_id_and_records_the_click(api: Api) -> None:
+    share, _ = await _share(api.db, topic_slug="Engineering")
+    response = await api.client.get(f"/s/{share.code}", headers={
+        "user-agent": CHROME, "referer": "https://www.linkedin.com/feed/"})
+    assert response.status_code == 302
+    assert response.headers["cache-control"] == "private, no-store"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    location = urlsplit(response.headers["location"])
+    assert (location.scheme, location.netloc, location.path) == ("https", "example.com",
+                                                                 "/article")
+    assert location.fragment == "top"
+    params = dict(parse_qsl(location.query))
+    assert params["x"] == "1" and params["utm_source"] == "linkedin"
+    assert params["utm_medium"] == "employee_advocacy"
+    assert params["utm_campaign"] == "engineering" and params["utm_content"] == share.code
+    (click,) = await _clicks(api.db, share.id)
+    assert params["chorus_cid"] == click.click_id
+    assert (click.bot, click.is_self, click.is_unique) == (False, False, True)
+    assert click.device == "desktop" and click.referrer_host == "www.linkedin.com"
+    assert len(click.visitor_hash) == 64
+
+
+async def test_the_marketers_campaign_and_utm_win(api: Api) -> None:
+    share, _ = await _share(api.db, url="https://example.com/?utm_campaign=mine",
+                            campaign="autumn")
+    location = (await api.client.get(f"/s/{share.code}")).headers["location"]
+    pairs = parse_qsl(urlsplit(location).query)
+    assert [v for k, v in pairs if k == "utm_campaign"] == ["mine"]
+
+
+async def test_query_parameters_sent_to_the_link_are_ignored_but_counted(api: Api) -> None:
+    share, _ = await _share(api.db)
+    response = await api.client.get(
+        f"/s/{share.code}?url=https://evil.example/&next=//evil.example&utm_source=evil",
+        headers={"user-agent": CHROME})
+    location = response.headers["location"]
+    assert urlsplit(location).netloc == "example.com"
+    assert "evil" not in location
+    assert len(await _clicks(api.db, share.id)) == 1
+
+
+async def test_path_tricks_never_redirect_elsewhere(api: Api) -> None:
+    share, _ = await _share(api.db)
+    for path in [f"/s/{share.code}/..%2F..%2Fevil", "/s/%2F%2Fevil.example",
+                 f"/s/{share.code}%0d%0aLocation:%20https://evil.example",
+                 "/s/javascript:alert(1)", "/s/abc"]:
+        response = await api.client.get(path)
+        assert response.status_code == 404, path
+        assert "location" not in response.headers
+
+
+async def test_unknown_code_is_an_html_404_and_records_nothing(api: Api) -> None:
+    share, _ = await _share(api.db)
+    response = await api.client.get("/s/Zz9Zz9Zz9")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "location" not in response.headers
+    assert await _clicks(api.db, share.id) == []
+
+
+async def test_head_answers_the_same_headers_and_counts_nothing(api: Api) -> None:
+    share, _ = await _share(api.db)
+    response = await api.client.head(f"/s/{share.code}")
+    assert response.status_code == 302
+    assert response.headers["cache-control"] == "private, no-store"
+    assert urlsplit(response.headers["location"]).netloc == "example.com"
+    assert await _clicks(api.db, share.id) == []
+
+
+async def test_a_bot_from_the_corpus_is_recorded_as_bot_and_never_unique(api: Api) -> None:
+    share, _ = await _share(api.db)
+    for agent in ["facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+                  "", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"]:
+        assert (await api.client.get(f"/s/{share.code}",
+                                     headers={"user-agent": agent})).status_code == 302
+    prefetch = await api.client.get(f"/s/{share.code}",
+                                    headers={"user-agent": CHROME, "sec-purpose": "prefetch"})
+    assert prefetch.status_code == 302
+    clicks = await _clicks(api.db, share.id)
+    assert [c.bot for c in clicks] == [True] * 4
+    assert not any(c.is_unique or c.is_self for c in clicks)
+    assert {c.device for c in clicks} == {"bot"}
+
+
+async def test_two_clicks_from_one_visitor_on_one_day_make_one_unique(api: Api) -> None:
+    share, _ = await _share(api.db)
+    for _ in range(2):
+        await api.client.get(f"/s/{share.code}", headers={"user-agent": IPHONE})
+    await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+    clicks = await _clicks(api.db, share.id)
+    assert [c.is_unique for c in clicks] == [True, False, True]
+    assert clicks[0].visitor_hash == clicks[1].visitor_hash != clicks[2].visitor_hash
+    assert clicks[0].device == "mobile"
+
+
+async def test_the_advocates_own_session_makes_a_self_click(api: Api) -> None:
+    share, token = await _share(api.db)
+    api.client.cookies.set("chorus_session", token)
+    response = await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+    api.client.cookies.clear()
+    assert response.status_code == 302
+    (click,) = await _clicks(api.db, share.id)
+    assert click.is_self and not click.is_unique and not click.bot
+
+
+async def test_a_visitor_the_advocate_used_today_makes_a_self_click(app: FastAPI,
+                                                                    api: Api) -> None:
+    share, token = await _share(api.db)
+    async with _client(app, "198.51.100.20") as office:
+        me = await office.get("/api/v1/me", headers={"authorization": f"Bearer {token}",
+                                                     "user-agent": CHROME})
+        assert me.status_code == 200
+        await office.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+    async with _client(app, "198.51.100.99") as stranger:
+        await stranger.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+    own, other = await _clicks(api.db, share.id)
+    assert own.is_self and not own.is_unique
+    assert not other.is_self and other.is_unique
+
+
+async def test_raw_addresses_are_never_stored(app: FastAPI, api: Api) -> None:
+    share, _ = await _share(api.db)
+    async with _client(app, "203.0.113.250") as client:
+        await client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+    async with api.db.engine.connect() as conn:
+        rows = [str(r) for table in ("clicks", "advocate_visitors", "unique_visits")
+                for r in (await conn.exec_driver_sql(f"SELECT * FROM {table}")).all()]
+    assert rows and not any("203.0.113.250" in r for r in rows)
+
+
+async def test_archived_posts_still_redirect(api: Api) -> None:
+    share, _ = await _share(api.db)
+    marketer = await api.headers(Role.marketer)
+    archived = await api.client.post(f"/api/v1/posts/{share.post_id}/archive", headers=marketer)
+    assert archived.status_code == 200
+    assert (await api.client.get(f"/s/{share.code}")).status_code == 302
+
