@@ -50,3 +50,11 @@ if ! command -v redis-cli >/dev/null || ! redis_up; then
   redis_up || { log "Redis did not start"; exit 1; }
 fi
 log "Redis is up"
+
+# The browser test of /t.js drives Debian's Chromium through Playwright (never `playwright
+# install`: the tests use the system browser at /usr/bin/chromium).
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Chromium"
+  apt_install chromium
+fi
+log "Chromium is installed"

@@ -22,7 +22,8 @@ async def create_user(*, email: str, name: str, role: Role, password: str | None
         raise ValueError(exc.errors()[0]["msg"]) from exc
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    db = Database(get_settings().database_url)
+    settings = get_settings()
+    db = Database(settings.database_url, tz=settings.tz)
     try:
         async with db.transaction() as session:
             group_ids = [(await users_service.group_by_name(session, g)).id for g in groups]

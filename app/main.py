@@ -26,6 +26,8 @@ from app.core.health import router as health_router
 from app.core.metrics import HttpMetrics, MetricsMiddleware
 from app.core.ratelimit import make_limiter
 from app.core.secret import load_secret_key
+from app.gamification import service as gamification_service
+from app.gamification.router import router as gamification_router
 from app.jobs.scheduler import InProcessScheduler
 from app.sharing.router import router as sharing_router
 from app.tracking.recorder import ClickRecorder
@@ -53,9 +55,9 @@ class SecretKey:
 
 def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
     settings = settings or get_settings()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, tz=settings.tz)
     scheduler = InProcessScheduler(db, settings) if run_jobs and not settings.redis_url else None
-    clicks = ClickRecorder(db, clock=utcnow)
+    clicks = ClickRecorder(db, clock=utcnow, hooks=[gamification_service.on_clicks])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.include_router(auth_router)
     app.include_router(content_router)
     app.include_router(sharing_router)
+    app.include_router(gamification_router)
     app.include_router(conversions_router)
     app.include_router(analytics_router)
     app.include_router(tracking_router)

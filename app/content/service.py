@@ -15,6 +15,7 @@ from app.content.schemas import CaptionsRead, FeedItem, PostCreate, PostRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
+from app.gamification import service as gamification_service
 from app.models import Post, PostTopic, Share, Topic, User, user_topics
 from app.models.enums import Category, PostStatus, Role
 
@@ -189,6 +190,7 @@ async def approve(session: AsyncSession, post: Post, *, category: Category,
         post.captions = {k: v for k, v in captions.items() if v is not None}
     post.review_note = note
     post.updated_at = utcnow()
+    await gamification_service.on_suggestion_approved(session, post, at=post.updated_at)
     await session.execute(
         sql_update(PostTopic).where(PostTopic.post_id == post.id).values(category=category)
     )

@@ -15,6 +15,7 @@ from app.core.clock import utcnow
 from app.core.db import dialect_insert, new_id
 from app.core.errors import NotFound
 from app.core.pagination import SortKey, keyset, page_of
+from app.gamification import service as gamification_service
 from app.models import Click, Conversion, Share, SiteKey
 
 SITE_KEY_ORDER = (SortKey(SiteKey.created_at, is_datetime=True), SortKey(SiteKey.id))
@@ -60,6 +61,8 @@ async def record(session: AsyncSession, *, data: ConversionCreate, source: str,
     conversion = await session.scalar(
         select(Conversion).where(Conversion.external_id == data.external_id))
     assert conversion is not None
+    if inserted is not None:
+        await gamification_service.on_conversion(session, conversion)
     return conversion, inserted is not None
 
 
@@ -96,4 +99,4 @@ async def active_site_key(session: AsyncSession, key: str) -> SiteKey | None:
 
 async def origin_registered(session: AsyncSession, origin: str) -> bool:
     keys = await session.scalars(select(SiteKey.origins).where(SiteKey.revoked_at.is_(None)))
-    return any(origin in origins for origins in keys)
+    return any(origin.lower() in origins for origins in keys)

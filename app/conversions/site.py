@@ -36,7 +36,9 @@ async def _parse(request: Request) -> SiteConversion:
 async def record_from_site(session: AsyncSession, request: Request,
                            response: Response) -> Response:
     state = request.app.state
-    origin = request.headers.get("origin")
+    sent_origin = (request.headers.get("origin") or "").lower()
+    # CORS headers go only to an origin verified for the key, errors included.
+    origin: str | None = None
     try:
         secret = await state.secret_key(session)
         address = request.client.host if request.client else None
@@ -44,9 +46,9 @@ async def record_from_site(session: AsyncSession, request: Request,
                            detail="Too many conversions from this client; try again later.")
         data = await _parse(request)
         key = await conversions_service.active_site_key(session, data.site_key)
-        if key is None or not origin or origin.lower() not in key.origins:
-            origin = None  # no CORS headers: the browser keeps the answer from the page
+        if key is None or sent_origin not in key.origins:
             raise Forbidden("This site key is unknown, revoked, or not for this origin.")
+        origin = sent_origin
         await hit_or_raise(state.site_limiter, PER_KEY, "site-key", key.id,
                            detail="Too many conversions for this site key; try again later.")
         conversion, created = await conversions_service.record(

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, event
 from sqlalchemy.engine import Dialect
@@ -79,10 +80,13 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 class Database:
     """One engine and its session factory; owned by the app, a worker or a CLI command."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, tz: ZoneInfo | None = None, **engine_kwargs: Any) -> None:
         self.url = url
+        self.tz = tz or ZoneInfo("UTC")
         self.engine = create_engine(url, **engine_kwargs)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Every session knows the organisation's time zone (weeks, months, daily caps).
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False,
+                                               info={"tz": self.tz})
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,3 +109,9 @@ def dialect_insert(session: AsyncSession) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+
+
+def org_tz(session: AsyncSession) -> ZoneInfo:
+    """The organisation's time zone (``CHORUS_TIMEZONE``) for this session's work."""
+    tz = session.info.get("tz")
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo("UTC")

@@ -27,6 +27,7 @@ from app.core.config import Settings
 from app.core.db import Database, dialect_insert
 from app.core.errors import Conflict, NotFound
 from app.demo.data import ADVOCATE_NAMES, GROUPS, POST_IDEAS, STAFF, TOPICS
+from app.gamification import service as gamification_service
 from app.models import AdvocateVisitor, Click, Post, Share, User
 from app.models.enums import Category, Network, PostStatus, Role
 from app.sharing import service as sharing_service
@@ -40,7 +41,7 @@ MIX = [Category.curated] * 6 + [Category.owned] * 3 + [Category.promotional]
 
 
 async def build_demo(settings: Settings, *, seed: int, if_empty: bool) -> None:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, tz=settings.tz)
     try:
         async with db.transaction() as session:
             if await session.scalar(select(func.count()).select_from(User)):
@@ -188,7 +189,8 @@ async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
     recorded: list[Click] = []
     with typer.progressbar(range(0, len(drafts), 500), label="clicks  ") as chunks:
         for start in chunks:
-            recorded += await write_clicks(session, drafts[start:start + 500], now=now)
+            recorded += await write_clicks(session, drafts[start:start + 500], now=now,
+                                           hooks=[gamification_service.on_clicks])
     counted = [c for c in recorded if c.is_unique]
     with typer.progressbar(counted, label="converts") as clicks:
         for n, click in enumerate(clicks):

@@ -4,12 +4,24 @@ from app.core.db import Base
 from app.models.auth import ApiKey, AuthToken
 from app.models.content import Post, PostTopic, PublisherLock
 from app.models.conversions import Conversion, SiteKey
+from app.models.gamification import Badge, PeriodStats, PointsEntry, ShareDay
 from app.models.people import Group, Topic, User, user_groups, user_topics
+from app.models.programs import Feedback, KeyResult, Objective, Pilot, pilot_groups, pilot_users
 from app.models.settings import AppSetting
 from app.models.sharing import Share, StatsSnapshot
 from app.models.tracking import AdvocateVisitor, Click, UniqueVisit, VisitorSalt
 
 __all__ = [
+    "Badge",
+    "Feedback",
+    "KeyResult",
+    "Objective",
+    "PeriodStats",
+    "Pilot",
+    "PointsEntry",
+    "ShareDay",
+    "pilot_groups",
+    "pilot_users",
     "AdvocateVisitor",
     "Click",
     "Conversion",

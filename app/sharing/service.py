@@ -16,6 +16,7 @@ from app.core.db import dialect_insert, new_id
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
 from app.core.schemas import storable
+from app.gamification import service as gamification_service
 from app.models import Click, Conversion, Post, Share, StatsSnapshot, User
 from app.models.enums import Network, PostStatus, Role
 from app.sharing.intents import caption_for, share_url
@@ -73,6 +74,7 @@ async def get_or_create(session: AsyncSession, *, user: User, post_id: str,
         if inserted is not None:
             share = await session.get(Share, share_id)
             assert share is not None
+            await gamification_service.on_share_created(session, share)
             return share, post, True
         existing = await _by_key(session, user.id, post.id, network)
         if existing is not None:

@@ -185,3 +185,18 @@ async def test_the_snippet_is_served_as_javascript(client: httpx.AsyncClient) ->
     assert response.headers["content-type"].startswith("application/javascript")
     assert '"chorus_cid"' in response.text and "credentials: \"omit\"" in response.text
     assert "document.cookie" not in response.text
+
+
+async def test_errors_carry_cors_headers_only_for_a_verified_origin(
+        api: Api, client: httpx.AsyncClient) -> None:
+    admin = await api.headers(Role.admin)
+    key = (await api.client.post("/api/v1/site-keys", headers=admin, json={
+        "name": "www", "origins": ["https://shop.example.com"]})).json()["key"]
+    garbage = await client.post("/t/conversions", content="not json",
+                                headers={"origin": "https://evil.example"})
+    assert garbage.status_code == 422
+    assert "access-control-allow-origin" not in garbage.headers
+    missing_type = await client.post("/t/conversions", headers={
+        "origin": "https://shop.example.com"}, content=json.dumps({"site_key": key}))
+    assert missing_type.status_code == 422
+    assert "access-control-allow-origin" not in missing_type.headers

@@ -64,5 +64,5 @@ async def test_arq_worker_runs_the_same_job_from_redis(db: Database,
 
 
 def test_worker_settings_schedule_publish_due_every_minute() -> None:
-    (cron,) = WorkerSettings.cron_jobs
+    cron = WorkerSettings.cron_jobs[0]
     assert cron.coroutine is content_publish_due and cron.second == 0 and cron.unique

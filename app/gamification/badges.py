@@ -1,0 +1,30 @@
+"""Badges (CONTRACT §3): awarded once by the same unique-key mechanism as points."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import dialect_insert
+from app.models import Badge
+
+NAMES = {
+    "first-share": "First share",
+    "ten-shares": "Ten shares",
+    "first-click": "First click",
+    "first-conversion": "First conversion",
+    "streak-4": "Four-week streak",
+    "top-3": "Top three of the month",
+    "curator": "Curator",
+}
+
+
+async def grant(session: AsyncSession, user_ids: Iterable[str], key: str,
+                earned_at: datetime) -> None:
+    """Grant ``key`` to each user who lacks it; a badge is never taken back."""
+    rows = [{"user_id": u, "key": key, "earned_at": earned_at} for u in sorted(set(user_ids))]
+    if rows:
+        await session.execute(
+            dialect_insert(session)(Badge).values(rows).on_conflict_do_nothing())

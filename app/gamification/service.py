@@ -1,0 +1,171 @@
+"""Points, period totals and badges, awarded in the same transaction as their event.
+
+Every award is an insert into the ledger keyed by its event (``share:<id>``, …): a trigger
+processed twice, or by two processes at once, awards once, because the second insert finds
+the key taken. Period totals move only when the ledger insert succeeds, so they stay exactly
+the sum of the events. Rules are read at award time: a rule change never rewrites history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import dialect_insert, new_id, org_tz
+from app.gamification import badges
+from app.gamification.periods import Period, local_day, period_starts
+from app.gamification.rules import point_rules
+from app.models import Click, Conversion, PeriodStats, PointsEntry, Post, Share, ShareDay
+from app.models.enums import PostStatus
+
+_COUNTERS = ("points", "shares", "clicks", "conversions")
+
+
+@dataclass
+class Tally:
+    """Increments of the period totals, written in one statement."""
+
+    rows: dict[tuple[str, Period, date], list[int]] = field(default_factory=dict)
+
+    def add(self, session: AsyncSession, user_id: str, moment: datetime, *, points: int = 0,
+            shares: int = 0, clicks: int = 0, conversions: int = 0) -> None:
+        for period, start in period_starts(moment, org_tz(session)).items():
+            row = self.rows.setdefault((user_id, period, start), [0, 0, 0, 0])
+            for i, n in enumerate((points, shares, clicks, conversions)):
+                row[i] += n
+
+    async def write(self, session: AsyncSession) -> None:
+        if not self.rows:
+            return
+        insert = dialect_insert(session)(PeriodStats)
+        values = [{"user_id": u, "period": p.value, "starts_on": s,
+                   **dict(zip(_COUNTERS, counts, strict=True))}
+                  for (u, p, s), counts in sorted(self.rows.items())]
+        await session.execute(insert.values(values).on_conflict_do_update(
+            index_elements=["user_id", "period", "starts_on"],
+            set_={c: getattr(PeriodStats, c) + getattr(insert.excluded, c) for c in _COUNTERS},
+        ))
+        self.rows.clear()
+
+
+async def _award(session: AsyncSession, *, event_key: str, user_id: str, kind: str,
+                 points: int, occurred_at: datetime, share_id: str | None = None) -> bool:
+    """Append the event to the ledger; False when it was already awarded."""
+    inserted = await session.scalar(
+        dialect_insert(session)(PointsEntry).values(
+            id=new_id(), event_key=event_key, user_id=user_id, kind=kind, points=points,
+            occurred_at=occurred_at, share_id=share_id,
+        ).on_conflict_do_nothing(index_elements=["event_key"]).returning(PointsEntry.id))
+    return inserted is not None
+
+
+async def on_share_created(session: AsyncSession, share: Share) -> None:
+    rules = await point_rules(session)
+    if not await _award(session, event_key=f"share:{share.id}", user_id=share.user_id,
+                        kind="share", points=rules.share_created, occurred_at=share.created_at,
+                        share_id=share.id):
+        return
+    tally = Tally()
+    tally.add(session, share.user_id, share.created_at, points=rules.share_created, shares=1)
+    await tally.write(session)
+    await _share_badges(session, share.user_id, share.created_at)
+
+
+async def _share_badges(session: AsyncSession, user_id: str, moment: datetime) -> None:
+    await badges.grant(session, [user_id], "first-share", moment)
+    total = await session.scalar(select(PeriodStats.shares).where(
+        PeriodStats.user_id == user_id, PeriodStats.period == Period.all))
+    if (total or 0) >= 10:
+        await badges.grant(session, [user_id], "ten-shares", moment)
+    this_week = period_starts(moment, org_tz(session))[Period.week]
+    weeks = [this_week - timedelta(weeks=i) for i in range(4)]
+    active = await session.scalar(select(func.count()).select_from(PeriodStats).where(
+        PeriodStats.user_id == user_id, PeriodStats.period == Period.week,
+        PeriodStats.starts_on.in_(weeks), PeriodStats.shares > 0))
+    if active == 4:
+        await badges.grant(session, [user_id], "streak-4", moment)
+
+
+async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
+    """Counted clicks (not bot, not self) add to the advocate's totals; unique ones earn
+    points, at most the daily cap per share and local day."""
+    counted = [c for c in clicks if not c.bot and not c.is_self]
+    if not counted:
+        return
+    tz = org_tz(session)
+    rules = await point_rules(session)
+    owners = dict((await session.execute(select(Share.id, Share.user_id).where(
+        Share.id.in_({c.share_id for c in counted})))).all())
+    groups: dict[tuple[str, date], list[Click]] = defaultdict(list)
+    for click in counted:
+        groups[(click.share_id, local_day(click.occurred_at, tz))].append(click)
+    insert = dialect_insert(session)(ShareDay)
+    tally = Tally()
+    first_clicks: list[str] = []
+    for (share_id, day), group in sorted(groups.items()):
+        unique = [c for c in group if c.is_unique]
+        # The upsert locks the share's day until commit: concurrent writers cannot both
+        # spend the same remaining cap.
+        used = await session.scalar(insert.values(
+            share_id=share_id, day=day, clicks=len(group), unique_clicks=len(unique),
+            click_points=0,
+        ).on_conflict_do_update(index_elements=["share_id", "day"], set_={
+            "clicks": ShareDay.clicks + insert.excluded.clicks,
+            "unique_clicks": ShareDay.unique_clicks + insert.excluded.unique_clicks,
+        }).returning(ShareDay.click_points)) or 0
+        spent = used
+        user_id = str(owners[share_id])
+        for click in unique:
+            points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - spent))
+            if await _award(session, event_key=f"click:{click.click_id}", user_id=user_id,
+                            kind="click", points=points, occurred_at=click.occurred_at,
+                            share_id=share_id):
+                spent += points
+                tally.add(session, user_id, click.occurred_at, points=points)
+        if spent != used:
+            await session.execute(update(ShareDay).where(
+                ShareDay.share_id == share_id, ShareDay.day == day).values(click_points=spent))
+        for click in group:
+            tally.add(session, user_id, click.occurred_at, clicks=1)
+        first_clicks.append(user_id)
+    await tally.write(session)
+    await badges.grant(session, first_clicks, "first-click", counted[0].occurred_at)
+
+
+async def on_conversion(session: AsyncSession, conversion: Conversion) -> None:
+    if not conversion.attributed or conversion.advocate_id is None:
+        return
+    rules = await point_rules(session)
+    if not await _award(session, event_key=f"conversion:{conversion.id}",
+                        user_id=conversion.advocate_id, kind="conversion",
+                        points=rules.attributed_conversion, occurred_at=conversion.occurred_at,
+                        share_id=conversion.share_id):
+        return
+    tally = Tally()
+    tally.add(session, conversion.advocate_id, conversion.occurred_at,
+              points=rules.attributed_conversion, conversions=1)
+    await tally.write(session)
+    await badges.grant(session, [conversion.advocate_id], "first-conversion",
+                       conversion.occurred_at)
+
+
+async def on_suggestion_approved(session: AsyncSession, post: Post, *, at: datetime) -> None:
+    if post.suggested_by is None:
+        return
+    rules = await point_rules(session)
+    if not await _award(session, event_key=f"suggestion:{post.id}", user_id=post.suggested_by,
+                        kind="suggestion", points=rules.suggestion_approved, occurred_at=at):
+        return
+    tally = Tally()
+    tally.add(session, post.suggested_by, at, points=rules.suggestion_approved)
+    await tally.write(session)
+    approved = await session.scalar(select(func.count()).select_from(Post).where(
+        Post.suggested_by == post.suggested_by,
+        Post.status.in_([PostStatus.queued, PostStatus.published, PostStatus.archived])))
+    if (approved or 0) >= 3:
+        await badges.grant(session, [post.suggested_by], "curator", at)
