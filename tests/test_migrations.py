@@ -26,10 +26,8 @@ from app.core.migrate import alembic_config, downgrade, upgrade
 from app.models import Base
 
 T = TypeVar("T")
-VERSION_TABLE = "alembic_version"
-
-
 PG_ENV = "CHORUS_TEST_DATABASE_URL"
+VERSION_TABLE = "alembic_version"
 
 
 def backend_url() -> str | None:

@@ -34,18 +34,21 @@ from app.core.db import Database
 from app.main import create_app
 from tests.builders import Role, bearer, make_user, token_for
 
-MAX_EXAMPLES = 10
+PG_ENV = "CHORUS_TEST_DATABASE_URL"
 SECRET = "schemathesis-secret-key-that-is-long-enough-0123"
+# Per operation, on top of Schemathesis's deterministic coverage cases. Derandomized, so a
+# run is reproducible: a failure here fails every time. To hunt for more, run it once with
+# more examples and derandomize=False.
+MAX_EXAMPLES = 10
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
 @dataclass(frozen=True)
 class Target:
+    """The app under test and the headers that sign in as its admin."""
+
     app: FastAPI
     headers: dict[str, str]
-
-
-PG_ENV = "CHORUS_TEST_DATABASE_URL"
 
 
 def backend_url() -> str | None:
@@ -63,7 +66,12 @@ async def _pg_admin(url: str, sql: str) -> None:
         await conn.close()
 
 
+def _settings(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, secret_key=SECRET)
+
+
 async def _admin_headers(database_url: str) -> dict[str, str]:
+    """Create an admin and sign them in: the headers every generated request carries."""
     db = Database(database_url)
     try:
         async with db.transaction() as session:
@@ -89,34 +97,32 @@ def target(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         url = make_url(pg).set(database=name).render_as_string(hide_password=False)
     try:
         headers = asyncio.run(_admin_headers(url))
-        settings_ = Settings(_env_file=None, database_url=url, secret_key=SECRET)  # type: ignore[call-arg]
-        yield Target(create_app(settings_, run_jobs=False), headers)
+        yield Target(create_app(_settings(url), run_jobs=False), headers)
     finally:
-        # Schemathesis keeps the app's lifespan running on its own event loop thread; ending
-        # it disposes of the app's engine there, before its database goes away.
+        # Schemathesis runs the app (and its lifespan) on an event loop thread of its own,
+        # for the whole process; ending the lifespans disposes of the app's engine there,
+        # before its database goes away.
         asgi.shutdown_lifespans()
         if pg is not None and name is not None:
             asyncio.run(_pg_admin(pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _openapi_document() -> dict[str, Any]:
-    """The app's OpenAPI document; building it touches no database."""
-    app = create_app(Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:",  # type: ignore[call-arg]
-                              secret_key=SECRET), run_jobs=False)
-    return app.openapi()
+    """The app's OpenAPI document; building it does not touch the database."""
+    return create_app(_settings("sqlite+aiosqlite:///:memory:"), run_jobs=False).openapi()
 
 
-# Loaded at collection, so each operation is its own test item. (A fixture-loaded schema,
-# `schemathesis.pytest.from_fixture`, needs the per-test app first but breaks on pytest 9.2:
-# it sets `Function._nodeid`, which pytest no longer has.) The requests go to `target.app`.
+# Loaded at collection, so that each operation is a test item of its own; the requests go to
+# `target.app`. (`schemathesis.pytest.from_fixture` would load it from the fixture's app, but
+# it fails on pytest 9.2: it sets `Function._nodeid`, which pytest no longer has.)
+#
+# BUG (PostgreSQL only; not excluded, since these derandomized examples do not hit it, but
+# random runs do): a U+0000 in the `topic_id` query filter (GET /api/v1/posts, /feed, /queue,
+# /mix?topic_id=%00) reaches the database and is a 500 (asyncpg CharacterNotInRepertoireError)
+# instead of a 422; request bodies and path ids are already checked for it.
 schema = schemathesis.openapi.from_dict(_openapi_document()).exclude(
     # Would end the admin's session, and every later request would be a 401.
     method="POST", path="/api/v1/auth/logout",
-).exclude(
-    # BUG: a CSV with a bare carriage return (body "\r0", text/csv) is a 500, not a 422:
-    # users._parse_rows reads it through io.StringIO(text) without newline="" and lets
-    # csv.Error escape. Remove this exclusion once the import answers 422 instead.
-    method="POST", path="/api/v1/users/import",
 )
 
 
@@ -129,4 +135,5 @@ schema = schemathesis.openapi.from_dict(_openapi_document()).exclude(
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_schema(case: Case, target: Target) -> None:
-    case.call_and_validate(app=target.app, headers=target.headers, checks=CHECKS)
+    # A copy: the transport adds its own headers to the dict it is given.
+    case.call_and_validate(app=target.app, headers=dict(target.headers), checks=CHECKS)

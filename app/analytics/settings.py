@@ -1,13 +1,15 @@
-"""Organisation settings kept in the database: EMV CPMs and currency."""
+"""Organisation settings kept in the database: EMV CPMs and the reporting currency."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import dialect_insert
+from app.core.schemas import Strict
 from app.models import AppSetting
 from app.models.enums import Network
 
@@ -16,12 +18,30 @@ DEFAULT_CPM = {"linkedin": "30", "x": "6", "facebook": "9", "whatsapp": "0", "em
                "copy": "0", "native": "0"}
 
 
-class EmvSettings(BaseModel):
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
-    cpm: dict[Network, Decimal] = Field(
-        default_factory=lambda: {Network(k): Decimal(v) for k, v in DEFAULT_CPM.items()})
+Cpm = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4, allow_inf_nan=False)]
+
+
+class EmvSettings(Strict):
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217.")] = "USD"
+    cpm: dict[Network, Cpm] = Field(
+        default_factory=lambda: {Network(k): Decimal(v) for k, v in DEFAULT_CPM.items()},
+        description="Cost per thousand followers reached, per network; networks left out "
+                    "keep their default.")
+
+    @model_validator(mode="after")
+    def _every_network(self) -> EmvSettings:
+        self.cpm = {**{Network(k): Decimal(v) for k, v in DEFAULT_CPM.items()}, **self.cpm}
+        return self
 
 
 async def emv_settings(session: AsyncSession) -> EmvSettings:
     row = await session.get(AppSetting, EMV_KEY)
     return EmvSettings.model_validate(row.value) if row is not None else EmvSettings()
+
+
+async def save_emv_settings(session: AsyncSession, settings: EmvSettings) -> EmvSettings:
+    value = settings.model_dump(mode="json")
+    await session.execute(
+        dialect_insert(session)(AppSetting).values(key=EMV_KEY, value=value)
+        .on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+    return settings

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.access import Access, access_of
 from app.auth.principal import authenticate
 from app.core.clock import utcnow
-from app.core.errors import NotFound
+from app.core.errors import Invalid, NotFound
 from app.core.schemas import storable
 
 log = logging.getLogger("chorus.routing")
@@ -58,6 +58,10 @@ class ChorusRoute(APIRoute):
             if not all(storable(v) for v in request.path_params.values()):
                 # No stored id holds such text: the contract's 404 for an unknown id.
                 raise NotFound("No resource at this address.")
+            for name, value in request.query_params.multi_items():
+                if not storable(value):
+                    raise Invalid(f"The query parameter {name} holds a NUL character or "
+                                  "invalid Unicode.", loc=["query", name])
             async with state.db.sessionmaker() as session:
                 request.state.session = session
                 request.state.principal = None

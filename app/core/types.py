@@ -46,8 +46,10 @@ def _stripped(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
-Email = Annotated[str, Field(max_length=320), AfterValidator(_email)]
-HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
+Email = Annotated[str, Field(max_length=320, json_schema_extra={"format": "email"}),
+                  AfterValidator(_email)]
+HttpUrl = Annotated[str, Field(max_length=2048, json_schema_extra={"format": "uri"}),
+                    AfterValidator(_http_url)]
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)]
 Name = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=5000)]

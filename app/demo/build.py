@@ -9,11 +9,16 @@ from __future__ import annotations
 import random
 import secrets
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import typer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analytics.okr import service as okr_service
+from app.analytics.okr.schemas import KeyResultIn, ObjectiveCreate
+from app.analytics.pilots import service as pilots_service
+from app.analytics.pilots.schemas import Baseline, PilotCreate
 from app.auth import users as users_service
 from app.auth.passwords import hash_password
 from app.content import publisher
@@ -24,11 +29,12 @@ from app.conversions import service as conversions_service
 from app.conversions.schemas import ConversionCreate
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import Database, dialect_insert
+from app.core.db import Database, dialect_insert, org_tz
 from app.core.errors import Conflict, NotFound
 from app.demo.data import ADVOCATE_NAMES, GROUPS, POST_IDEAS, STAFF, TOPICS
 from app.gamification import service as gamification_service
-from app.models import AdvocateVisitor, Click, Post, Share, User
+from app.gamification.periods import Period, local_day, midnight, start_of
+from app.models import AdvocateVisitor, Click, Feedback, Group, Post, Share, User
 from app.models.enums import Category, Network, PostStatus, Role
 from app.sharing import service as sharing_service
 from app.tracking.links import new_click_id
@@ -120,6 +126,7 @@ async def _fill(session: AsyncSession, rng: random.Random, settings: Settings) -
             await content_service.reject(session, suggestion, reason="Behind a paywall.")
     await session.flush()
     await _activity(session, rng, now, people)
+    await _pilot(session, rng, now, people)
 
 
 def _at(day: datetime, hour: int) -> datetime:
@@ -201,3 +208,48 @@ async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
                     value=str(rng.choice([0, 0, 49, 99, 1200, 4800])) if kind == "deal" else None,
                     occurred_at=click.occurred_at + timedelta(minutes=rng.randint(2, 600)),
                 ))
+
+
+async def _pilot(session: AsyncSession, rng: random.Random, now: datetime,
+                 people: list[User]) -> None:
+    """A finished six-week pilot with a paid baseline, weekly feedback and two objectives."""
+    tz = org_tz(session)
+    this_monday = start_of(Period.week, local_day(now, tz))
+    starts_on = this_monday - timedelta(weeks=7)
+    ends_on = starts_on + timedelta(weeks=6, days=-1)
+    groups = list(await session.scalars(select(Group).where(Group.name.in_(["Sales",
+                                                                            "Engineering"]))))
+    pilot = await pilots_service.create(session, data=PilotCreate(
+        name="Autumn advocacy pilot", starts_on=starts_on, ends_on=ends_on,
+        group_ids=[g.id for g in groups], user_ids=[people[0].id],
+        baseline=Baseline(paid_visits=5200, paid_conversions=62)))
+    cohort = await pilots_service.cohort_ids(session, pilot)
+    for week in range(6):
+        monday = starts_on + timedelta(weeks=week)
+        for user_id in sorted(cohort):
+            if rng.random() < 0.7:
+                session.add(Feedback(
+                    pilot_id=pilot.id, user_id=user_id, week_starts_on=monday,
+                    score=rng.choices(range(11), weights=[1, 1, 1, 1, 2, 3, 5, 9, 12, 10, 8])[0],
+                    comment=rng.choice([None, None, "Easy to share on my phone.",
+                                        "More engineering content, please.",
+                                        "The leaderboard keeps me going."]),
+                    created_at=midnight(monday, tz) + timedelta(days=rng.randint(0, 4),
+                                                                hours=rng.randint(9, 17))))
+    await okr_service.create(session, data=ObjectiveCreate(
+        title="Make advocacy a habit in Sales and Engineering", starts_on=starts_on,
+        ends_on=ends_on, pilot_id=pilot.id, key_results=[
+            KeyResultIn(title="Half the cohort shares", metric="participation_rate",
+                        target=Decimal("0.5"), baseline=Decimal("0.1")),
+            KeyResultIn(title="1,000 clicks from people, not bots", metric="clicks",
+                        target=Decimal(1000)),
+        ]))
+    await okr_service.create(session, data=ObjectiveCreate(
+        title="Advocacy brings in pipeline", starts_on=starts_on - timedelta(weeks=1),
+        ends_on=local_day(now, tz), key_results=[
+            KeyResultIn(title="80 attributed conversions", metric="conversions",
+                        target=Decimal(80)),
+            KeyResultIn(title="Convert 6 % of unique visitors", metric="conversion_rate",
+                        target=Decimal("0.06"), baseline=Decimal("0.012")),
+        ]))
+    await session.flush()

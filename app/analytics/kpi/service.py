@@ -1,0 +1,105 @@
+"""KPI reports for a pilot over ``[from, to)`` in the organisation's time zone."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.analytics.kpi.compute import KPI_NAMES, Scope, report
+from app.analytics.kpi.facts import Facts, load
+from app.analytics.kpi.schemas import KpiReport, Kpis, WeekKpis
+from app.analytics.kpi.stats import compare
+from app.analytics.pilots import service as pilots_service
+from app.core.clock import utcnow
+from app.core.db import org_tz
+from app.core.errors import Invalid
+from app.gamification.periods import Period, midnight, start_of
+from app.models import Pilot
+
+MIN_SAMPLE = 30
+
+
+def resolve_range(pilot: Pilot, start: date | None, end: date | None) -> tuple[date, date]:
+    """Default: the pilot's days, ``[starts_on, the day after ends_on)``."""
+    start = start or pilot.starts_on
+    end = end or pilot.ends_on + timedelta(days=1)
+    if start >= end:
+        raise Invalid("from must be before to.", loc=["query", "to"])
+    return start, end
+
+
+async def facts_for(session: AsyncSession, *, cohort: set[str] | None, start: date, end: date,
+                    pilot_id: str | None) -> Facts:
+    tz = org_tz(session)
+    start_at, end_at = midnight(start, tz), midnight(end, tz)
+    return await load(session, tz=tz, cohort=cohort, start=start, end=end, start_at=start_at,
+                      end_at=end_at, cutoff=min(end_at, utcnow()), pilot_id=pilot_id)
+
+
+def weeks(start: date, end: date) -> list[tuple[date, date]]:
+    """ISO weeks (Monday first) clipped to ``[start, end)``."""
+    out = []
+    week = start_of(Period.week, start)
+    while week < end:
+        out.append((max(week, start), min(week + timedelta(days=7), end)))
+        week += timedelta(days=7)
+    return out
+
+
+def build(facts: Facts, pilot: Pilot) -> KpiReport:
+    start, end = facts.start, facts.end
+    base = Scope(facts.advocates)
+    totals = report(facts, base, start, end)
+    counted = [s for s in facts.shares.values() if base.share_ok(s)]
+    networks = sorted({s.network for s in counted})
+    topics = sorted({t for s in counted for t in s.topics}
+                    | {t for p in facts.posts.values() for t in p.topics})
+    groups = sorted({g for a in facts.advocates.values() for g in a.groups})
+    vs_paid = None
+    warnings = pilots_service.warnings(pilot)
+    if pilot.paid_visits is not None and pilot.paid_conversions is not None:
+        vs_paid = compare(totals["conversions"], totals["unique_clicks"],
+                          pilot.paid_conversions, pilot.paid_visits)
+        if totals["unique_clicks"] < MIN_SAMPLE:
+            warnings.append(f"Only {totals['unique_clicks']} unique clicks: with fewer than "
+                            f"{MIN_SAMPLE}, the normal approximation behind vs_paid is weak.")
+    return KpiReport(
+        pilot_id=pilot.id, from_=start, to=end, **totals, vs_paid=vs_paid,
+        by_network={n: Kpis(**report(facts, Scope(facts.advocates, network=n), start, end))
+                    for n in networks},
+        by_topic={t: Kpis(**report(facts, Scope(facts.advocates, topic=t), start, end))
+                  for t in topics},
+        by_group={g: Kpis(**report(facts, Scope({u: a for u, a in facts.advocates.items()
+                                                 if g in a.groups}), start, end))
+                  for g in groups},
+        weekly=[WeekKpis(week_start=ws, week_end=we, **report(facts, base, ws, we))
+                for ws, we in weeks(start, end)],
+        warnings=warnings,
+    )
+
+
+async def pilot_report(session: AsyncSession, pilot: Pilot, *, start: date | None,
+                       end: date | None) -> KpiReport:
+    start, end = resolve_range(pilot, start, end)
+    cohort = await pilots_service.cohort_ids(session, pilot)
+    return build(await facts_for(session, cohort=cohort, start=start, end=end,
+                                 pilot_id=pilot.id), pilot)
+
+
+def _csv_value(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def weekly_csv(kpis: KpiReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["week_start", "week_end", *KPI_NAMES])
+    for week in kpis.weekly:
+        row = week.model_dump()
+        writer.writerow([week.week_start, week.week_end,
+                         *[_csv_value(row[name]) for name in KPI_NAMES]])
+    return buffer.getvalue()

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.core.schemas import Strict
+from app.core.types import Id, Name, OutDatetime, Text
+
+Count = Annotated[int, Field(ge=0, le=10**12)]
+MIN_PILOT_DAYS = 28
+
+
+class Baseline(Strict):
+    paid_visits: Count = Field(description="Visits bought through paid channels.")
+    paid_conversions: Count = Field(description="Conversions among those visits.")
+
+    @model_validator(mode="after")
+    def _conversions_fit(self) -> Baseline:
+        if self.paid_conversions > self.paid_visits:
+            raise ValueError("paid_conversions cannot exceed paid_visits")
+        return self
+
+
+class PilotCreate(Strict):
+    name: Name
+    starts_on: date
+    ends_on: date
+    group_ids: list[Id] = Field(default_factory=list, max_length=200)
+    user_ids: list[Id] = Field(default_factory=list, max_length=10_000)
+    baseline: Baseline | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> PilotCreate:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on must not be before starts_on")
+        return self
+
+
+class PilotUpdate(Strict):
+    name: Name | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    group_ids: list[Id] | None = Field(None, max_length=200)
+    user_ids: list[Id] | None = Field(None, max_length=10_000)
+    baseline: Baseline | None = None
+
+
+class PilotRead(BaseModel):
+    id: str
+    name: str
+    starts_on: date
+    ends_on: date
+    group_ids: list[str]
+    user_ids: list[str]
+    baseline: Baseline | None
+    warnings: list[str] = Field(description="E.g. a pilot shorter than four weeks.")
+    created_at: OutDatetime
+
+
+class FeedbackCreate(Strict):
+    score: Annotated[int, Field(ge=0, le=10, description="How likely to recommend, 0–10.")]
+    comment: Text | None = None
+
+
+class FeedbackRead(BaseModel):
+    id: str
+    pilot_id: str
+    user_id: str
+    week_starts_on: date
+    score: int
+    comment: str | None
+    created_at: OutDatetime
