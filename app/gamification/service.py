@@ -93,7 +93,8 @@ async def _share_badges(session: AsyncSession, user_id: str, moment: datetime) -
 
 async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
     """Counted clicks (not bot, not self) add to the advocate's totals; unique ones earn
-    points, at most the daily cap per share and local day."""
+    points, at most the daily cap per share and local day. Every counted click gets a ledger
+    row (zero points when not unique or capped), so replaying clicks changes nothing."""
     counted = [c for c in clicks if not c.bot and not c.is_self]
     if not counted:
         return
@@ -104,37 +105,44 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
     groups: dict[tuple[str, date], list[Click]] = defaultdict(list)
     for click in counted:
         groups[(click.share_id, local_day(click.occurred_at, tz))].append(click)
-    insert = dialect_insert(session)(ShareDay)
+    day_insert = dialect_insert(session)(ShareDay)
+    ledger_insert = dialect_insert(session)(PointsEntry)
     tally = Tally()
-    first_clicks: list[str] = []
+    rewarded: set[str] = set()
     for (share_id, day), group in sorted(groups.items()):
-        unique = [c for c in group if c.is_unique]
-        # The upsert locks the share's day until commit: concurrent writers cannot both
-        # spend the same remaining cap.
-        used = await session.scalar(insert.values(
-            share_id=share_id, day=day, clicks=len(group), unique_clicks=len(unique),
-            click_points=0,
-        ).on_conflict_do_update(index_elements=["share_id", "day"], set_={
-            "clicks": ShareDay.clicks + insert.excluded.clicks,
-            "unique_clicks": ShareDay.unique_clicks + insert.excluded.unique_clicks,
-        }).returning(ShareDay.click_points)) or 0
-        spent = used
+        # Touching the share's day locks it until commit: two writers cannot both spend
+        # the same remaining cap.
+        used = await session.scalar(day_insert.values(
+            share_id=share_id, day=day, clicks=0, unique_clicks=0, click_points=0,
+        ).on_conflict_do_update(index_elements=["share_id", "day"],
+                                set_={"click_points": ShareDay.click_points},
+        ).returning(ShareDay.click_points)) or 0
         user_id = str(owners[share_id])
-        for click in unique:
-            points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - spent))
-            if await _award(session, event_key=f"click:{click.click_id}", user_id=user_id,
-                            kind="click", points=points, occurred_at=click.occurred_at,
-                            share_id=share_id):
-                spent += points
-                tally.add(session, user_id, click.occurred_at, points=points)
-        if spent != used:
-            await session.execute(update(ShareDay).where(
-                ShareDay.share_id == share_id, ShareDay.day == day).values(click_points=spent))
+        planned, spent = {}, used
         for click in group:
-            tally.add(session, user_id, click.occurred_at, clicks=1)
-        first_clicks.append(user_id)
+            points = 0
+            if click.is_unique:
+                points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - spent))
+            planned[click.click_id] = (click, points)
+            spent += points
+        inserted = set(await session.scalars(ledger_insert.values([
+            {"id": new_id(), "event_key": f"click:{c.click_id}", "user_id": user_id,
+             "kind": "click", "points": p, "occurred_at": c.occurred_at, "share_id": share_id}
+            for c, p in planned.values()
+        ]).on_conflict_do_nothing(index_elements=["event_key"]).returning(
+            PointsEntry.event_key)))
+        awarded = 0
+        for click_id, (click, points) in planned.items():
+            if f"click:{click_id}" in inserted:
+                awarded += points
+                tally.add(session, user_id, click.occurred_at, points=points, clicks=1)
+                rewarded.add(user_id)
+        if awarded:
+            await session.execute(update(ShareDay).where(
+                ShareDay.share_id == share_id, ShareDay.day == day,
+            ).values(click_points=ShareDay.click_points + awarded))
     await tally.write(session)
-    await badges.grant(session, first_clicks, "first-click", counted[0].occurred_at)
+    await badges.grant(session, rewarded, "first-click", counted[0].occurred_at)
 
 
 async def on_conversion(session: AsyncSession, conversion: Conversion) -> None:

@@ -19,8 +19,8 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import Database, dialect_insert, new_id
-from app.models import AdvocateVisitor, AuthToken, Click, UniqueVisit
+from app.core.db import Database, dialect_insert, new_id, org_tz
+from app.models import AdvocateVisitor, AuthToken, Click, ShareDay, UniqueVisit
 
 log = logging.getLogger("chorus.tracking")
 
@@ -106,9 +106,32 @@ async def write_clicks(session: AsyncSession, drafts: Sequence[ClickDraft], *,
          "is_self": c.is_self, "is_unique": c.is_unique}
         for c in clicks
     ])
+    await count_daily(session, clicks)
     for hook in hooks:
         await hook(session, clicks)
     return clicks
+
+
+async def count_daily(session: AsyncSession, clicks: Sequence[Click]) -> None:
+    """Add counted clicks (not bot, not self) to their share's total for the local day."""
+    tz = org_tz(session)
+    days: dict[tuple[str, date], list[int]] = {}
+    for click in clicks:
+        if not click.bot and not click.is_self:
+            counts = days.setdefault((click.share_id, click.occurred_at.astimezone(tz).date()),
+                                     [0, 0])
+            counts[0] += 1
+            counts[1] += click.is_unique
+    if not days:
+        return
+    insert = dialect_insert(session)(ShareDay)
+    await session.execute(insert.values([
+        {"share_id": s, "day": d, "clicks": c, "unique_clicks": u, "click_points": 0}
+        for (s, d), (c, u) in sorted(days.items())
+    ]).on_conflict_do_update(index_elements=["share_id", "day"], set_={
+        "clicks": ShareDay.clicks + insert.excluded.clicks,
+        "unique_clicks": ShareDay.unique_clicks + insert.excluded.unique_clicks,
+    }))
 
 
 class ClickRecorder:
