@@ -240,7 +240,7 @@ async def test_api_keys_are_shown_once_stored_hashed_and_revocable(api: Api) -> 
     assert created.status_code == 201
     key = created.json()["key"]
     listed = await api.client.get("/api/v1/api-keys", headers=admin)
-    assert "key" not in listed.json()[0]
+    assert "key" not in listed.json()["items"][0]
     async with api.db.transaction() as session:
         stored = list(await session.scalars(select(ApiKey.key_hash)))
     assert key not in stored
