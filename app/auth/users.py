@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
@@ -19,6 +19,7 @@ from app.auth.schemas import UserRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
+from app.core.references import known_ids, replace_links
 from app.core.schemas import storable
 from app.core.types import Email, Name
 from app.models import Group, Topic, User, user_groups, user_topics
@@ -77,34 +78,14 @@ async def read_one(session: AsyncSession, user: User) -> UserRead:
     return (await to_read(session, [user]))[0]
 
 
-async def _check_ids(session: AsyncSession, model: type[Group] | type[Topic], ids: Sequence[str],
-                     field_name: str) -> list[str]:
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return []
-    found = set(await session.scalars(select(model.id).where(model.id.in_(wanted))))
-    for index, value in enumerate(ids):
-        if value not in found:
-            raise Invalid(f"Unknown id {value!r} in {field_name}.", loc=["body", field_name, index])
-    return wanted
-
-
 async def set_groups(session: AsyncSession, user: User, group_ids: Sequence[str]) -> None:
-    wanted = await _check_ids(session, Group, group_ids, "group_ids")
-    await session.execute(delete(user_groups).where(user_groups.c.user_id == user.id))
-    if wanted:
-        await session.execute(
-            insert(user_groups), [{"user_id": user.id, "group_id": g} for g in wanted]
-        )
+    await replace_links(session, user_groups, owner=("user_id", user.id), target="group_id",
+                        ids=await known_ids(session, Group, group_ids, "group_ids"))
 
 
 async def set_topics(session: AsyncSession, user: User, topic_ids: Sequence[str]) -> None:
-    wanted = await _check_ids(session, Topic, topic_ids, "topic_ids")
-    await session.execute(delete(user_topics).where(user_topics.c.user_id == user.id))
-    if wanted:
-        await session.execute(
-            insert(user_topics), [{"user_id": user.id, "topic_id": t} for t in wanted]
-        )
+    await replace_links(session, user_topics, owner=("user_id", user.id), target="topic_id",
+                        ids=await known_ids(session, Topic, topic_ids, "topic_ids"))
 
 
 async def _ensure_email_free(session: AsyncSession, email: str, *, except_id: str | None = None

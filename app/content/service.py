@@ -15,6 +15,7 @@ from app.content.schemas import CaptionsRead, FeedItem, PostCreate, PostRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
+from app.core.references import known_ids
 from app.gamification import service as gamification_service
 from app.models import Post, PostTopic, Share, Topic, User, user_topics
 from app.models.enums import Category, PostStatus, Role
@@ -95,12 +96,7 @@ async def read_one(session: AsyncSession, post: Post) -> PostRead:
 
 
 async def _set_topics(session: AsyncSession, post: Post, topic_ids: Sequence[str]) -> None:
-    wanted = list(dict.fromkeys(topic_ids))
-    if wanted:
-        found = set(await session.scalars(select(Topic.id).where(Topic.id.in_(wanted))))
-        for index, value in enumerate(topic_ids):
-            if value not in found:
-                raise Invalid(f"Unknown topic id {value!r}.", loc=["body", "topic_ids", index])
+    wanted = await known_ids(session, Topic, topic_ids, "topic_ids")
     await session.execute(delete(PostTopic).where(PostTopic.post_id == post.id))
     if wanted:
         await session.execute(insert(PostTopic), [

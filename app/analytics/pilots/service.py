@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics.pilots.schemas import (
@@ -20,6 +20,7 @@ from app.core.clock import utcnow
 from app.core.db import dialect_insert, new_id, org_tz
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
+from app.core.references import known_ids, replace_links
 from app.gamification.periods import Period, local_day, start_of
 from app.models import Feedback, Group, Pilot, User, pilot_groups, pilot_users, user_groups
 
@@ -36,31 +37,16 @@ async def get_or_raise(session: AsyncSession, pilot_id: str) -> Pilot:
     return pilot
 
 
-async def _check(session: AsyncSession, model: type[Group] | type[User], ids: Sequence[str],
-                 field: str) -> list[str]:
-    wanted = list(dict.fromkeys(ids))
-    found = set(await session.scalars(select(model.id).where(model.id.in_(wanted)))) \
-        if wanted else set()
-    for index, value in enumerate(ids):
-        if value not in found:
-            raise Invalid(f"Unknown id {value!r} in {field}.", loc=["body", field, index])
-    return wanted
-
-
 async def _set_members(session: AsyncSession, pilot: Pilot, *, group_ids: Sequence[str] | None,
                        user_ids: Sequence[str] | None) -> None:
     if group_ids is not None:
-        groups = await _check(session, Group, group_ids, "group_ids")
-        await session.execute(delete(pilot_groups).where(pilot_groups.c.pilot_id == pilot.id))
-        if groups:
-            await session.execute(insert(pilot_groups),
-                                  [{"pilot_id": pilot.id, "group_id": g} for g in groups])
+        await replace_links(session, pilot_groups, owner=("pilot_id", pilot.id),
+                            target="group_id",
+                            ids=await known_ids(session, Group, group_ids, "group_ids"))
     if user_ids is not None:
-        users = await _check(session, User, user_ids, "user_ids")
-        await session.execute(delete(pilot_users).where(pilot_users.c.pilot_id == pilot.id))
-        if users:
-            await session.execute(insert(pilot_users),
-                                  [{"pilot_id": pilot.id, "user_id": u} for u in users])
+        await replace_links(session, pilot_users, owner=("pilot_id", pilot.id),
+                            target="user_id",
+                            ids=await known_ids(session, User, user_ids, "user_ids"))
 
 
 async def create(session: AsyncSession, *, data: PilotCreate) -> Pilot:
