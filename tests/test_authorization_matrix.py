@@ -6,6 +6,8 @@ Each route is called by an anonymous client, a deactivated user's token, each ro
 keys, with an empty or garbage body: callers who may not use the route get 401/403 whatever the
 body holds (the role is checked before the body is validated); callers who may get anything
 else. The table must name exactly the app's routes, so a new route cannot ship without a rule.
+One route is no role's: ``POST /conversions`` takes only an API key with the
+``conversions:write`` scope (``CONVERSIONS_KEY``); every user, whatever the role, gets 403.
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ from app.auth import service as auth_service
 from app.auth.principal import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from app.content import publisher
 from app.content import service as content_service
+from app.conversions import service as conversions_service
 from app.core.clock import utcnow
-from app.models import Topic
+from app.models import Base, Conversion, Share, StatsSnapshot, Topic, User
+from app.models.enums import Network
+from app.sharing import service as sharing_service
 from tests.builders import PASSWORD, Api, PostStatus, Role, make_post, make_topic, make_user
 
 API = "/api/v1"
 PUBLIC, ADVOCATE, MARKETER, MANAGER, ADMIN = "public", "advocate", "marketer", "manager", "admin"
+CONVERSIONS_KEY = "key:conversions"
+"""Not a role: only an API key with the ``conversions:write`` scope may call the route."""
 
 ROUTE_ROLES: dict[tuple[str, str], str] = {
     # auth and people
@@ -71,6 +78,18 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/queue"): MARKETER,
     ("GET", f"{API}/mix"): MARKETER,
     ("POST", f"{API}/publisher/run"): MARKETER,
+    # advocates
+    ("POST", f"{API}/posts/{{post_id}}/shares"): ADVOCATE,
+    ("GET", f"{API}/me/shares"): ADVOCATE,
+    ("POST", f"{API}/shares/{{share_id}}/external"): ADVOCATE,
+    ("PUT", f"{API}/shares/{{share_id}}/stats"): ADVOCATE,
+    ("POST", f"{API}/stats/import"): MANAGER,
+    # measurement
+    ("POST", f"{API}/conversions"): CONVERSIONS_KEY,
+    ("POST", f"{API}/site-keys"): ADMIN,
+    ("GET", f"{API}/site-keys"): ADMIN,
+    ("DELETE", f"{API}/site-keys/{{key_id}}"): ADMIN,
+    ("GET", f"{API}/exports/{{kind}}.csv"): MANAGER,
 }
 
 # GETs about the signed-in user themselves: an API key has no user, so even a `read` key is
@@ -79,10 +98,13 @@ PER_USER_GETS = frozenset({
     ("GET", f"{API}/me"),
     ("GET", f"{API}/feed"),
     ("GET", f"{API}/posts/{{post_id}}"),
+    ("GET", f"{API}/me/shares"),
 })
 
 ROLE_CALLERS = ("advocate", "marketer", "manager", "admin")
-CALLERS = ("anonymous", "deactivated", *ROLE_CALLERS, "key:read", "key:conversions")
+CALLERS = ("anonymous", "deactivated", *ROLE_CALLERS, "key:read", CONVERSIONS_KEY)
+UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
+STATS: dict[str, object] = {"impressions": 120, "likes": 7, "comments": 2, "reshares": 1}
 
 
 def iter_api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
@@ -116,10 +138,12 @@ def may_call(caller: str, method: str, path: str) -> bool | None:
         return True
     if caller in ("anonymous", "deactivated"):
         return None
+    if need == CONVERSIONS_KEY:
+        return caller == CONVERSIONS_KEY
     if caller == "key:read":
         return (method == "GET" and need in (ADVOCATE, MANAGER)
                 and (method, path) not in PER_USER_GETS)
-    if caller == "key:conversions":
+    if caller == CONVERSIONS_KEY:
         return False
     return caller == ADMIN or need == ADVOCATE or caller == need
 
@@ -137,12 +161,17 @@ class World:
     queued_id: str = ""
     suggestion_id: str = ""
     advocate_id: str = ""
+    share_id: str = ""
+    """The advocate caller's share of the published post."""
+    site_key_id: str = ""
 
     def url(self, path: str) -> str:
         post_id = self.suggestion_id if path.endswith(("/approve", "/reject")) else (
             self.published_id)
-        return path.format(user_id=self.user_id, key_id=self.key_id, group_id=self.group_id,
-                           topic_id=self.topic_id, post_id=post_id)
+        key_id = self.site_key_id if path.startswith(f"{API}/site-keys/") else self.key_id
+        return path.format(user_id=self.user_id, key_id=key_id, group_id=self.group_id,
+                           topic_id=self.topic_id, post_id=post_id, share_id=self.share_id,
+                           kind="shares")
 
 
 async def build_world(api: Api) -> World:
@@ -160,19 +189,29 @@ async def build_world(api: Api) -> World:
         _, read_key = await auth_service.create_api_key(session, name="reader", scopes=["read"])
         _, conversions_key = await auth_service.create_api_key(
             session, name="crm", scopes=["conversions:write"])
+        site_key = await conversions_service.create_site_key(
+            session, name="Website", origins=["https://www.example.com"])
         world.user_id, world.key_id, world.group_id = target.id, key.id, group.id
         world.topic_id, world.published_id = topic.id, published.id
         world.queued_id, world.suggestion_id = queued.id, suggestion.id
+        world.site_key_id = site_key.id
     world.callers["anonymous"] = {}
     for role in ROLE_CALLERS:
         user, world.callers[role] = await api.user(Role(role))
         if role == "advocate":
             world.advocate_id = user.id
+    async with api.db.transaction() as session:
+        advocate = await session.get(User, world.advocate_id)
+        assert advocate is not None
+        share, _, created = await sharing_service.get_or_create(
+            session, user=advocate, post_id=world.published_id, network=Network.linkedin)
+        assert created
+        world.share_id = share.id
     # Created after the active admin, so it is not the last one; its token is made after the
     # deactivation (deactivating also revokes earlier tokens), so only `active` stops it.
     world.callers["deactivated"] = await api.headers(Role.admin, active=False)
     world.callers["key:read"] = {"Authorization": f"Bearer {read_key}"}
-    world.callers["key:conversions"] = {"Authorization": f"Bearer {conversions_key}"}
+    world.callers[CONVERSIONS_KEY] = {"Authorization": f"Bearer {conversions_key}"}
     return world
 
 
@@ -321,6 +360,141 @@ async def test_their_suggestion_is_visible_to_its_author(api: Api) -> None:
     assert_problem(await api.client.get(f"{API}/posts/{post_id}", headers=stranger), 404)
 
 
+# --- shares -----------------------------------------------------------------------------
+
+
+async def _count(api: Api, model: type[Base]) -> int:
+    async with api.db.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def _share(api: Api, headers: dict[str, str], post_id: str,
+                 network: str = "linkedin") -> httpx.Response:
+    return await api.client.post(f"{API}/posts/{post_id}/shares", headers=headers,
+                                 json={"network": network})
+
+
+async def test_sharing_needs_a_visible_published_unexpired_post(api: Api) -> None:
+    """Posts the caller cannot see are 404 (like an unknown id); visible posts that are not
+    published, or have expired, are 409; nothing is created either way."""
+    world = await build_world(api)
+    async with api.db.transaction() as session:
+        followed = await make_topic(session)
+        other = await make_topic(session)
+        in_other_topic = await make_post(session, topic_ids=[other.id],
+                                         publish_at=utcnow() - timedelta(minutes=5))
+        expired = await make_post(session, publish_at=utcnow() - timedelta(minutes=5))
+        archived = await make_post(session, publish_at=utcnow() - timedelta(minutes=5))
+        assert len(await publisher.run(session)) == 3
+        expired.expires_at = utcnow() - timedelta(minutes=1)
+        await content_service.archive(session, archived)
+        advocate = await session.get(User, world.advocate_id)
+        assert advocate is not None
+        own_suggestion = await content_service.suggest(
+            session, user=advocate, url="https://example.com/my-idea", note=None, topic_ids=[])
+    _, follower = await api.user(Role.advocate, topic_ids=[followed.id])
+    advocate_headers = world.callers["advocate"]
+    unknown = await _share(api, advocate_headers, UNKNOWN_ID)
+    assert_problem(unknown, 404)
+
+    hidden = {
+        "queued post": (world.queued_id, advocate_headers),
+        "queued post, manager": (world.queued_id, world.callers["manager"]),
+        "someone else's suggestion": (world.suggestion_id, advocate_headers),
+        "published in a topic not followed": (in_other_topic.id, follower),
+        "published without topics, advocate follows one": (world.published_id, follower),
+    }
+    for label, (post_id, headers) in hidden.items():
+        response = await _share(api, headers, post_id)
+        assert response.status_code == 404, f"{label}: {response.status_code} {response.text}"
+        assert_problem(response, 404)
+        assert response.json() == unknown.json(), label
+
+    not_shareable = {
+        "their own suggestion": (own_suggestion.id, advocate_headers),
+        "an expired post": (expired.id, advocate_headers),
+        "an archived post": (archived.id, advocate_headers),
+        "a queued post, marketer": (world.queued_id, world.callers["marketer"]),
+        "a suggestion, admin": (world.suggestion_id, world.callers["admin"]),
+    }
+    for label, (post_id, headers) in not_shareable.items():
+        response = await _share(api, headers, post_id)
+        assert response.status_code == 409, f"{label}: {response.status_code} {response.text}"
+        assert_problem(response, 409)
+    assert await _count(api, Share) == 1  # the world's own share
+
+    again = await _share(api, advocate_headers, world.published_id)
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == world.share_id
+    first = await _share(api, advocate_headers, in_other_topic.id, network="x")
+    assert first.status_code == 201, first.text
+    for role in ("marketer", "manager", "admin"):  # every role shares too
+        response = await _share(api, world.callers[role], world.published_id)
+        assert response.status_code == 201, f"{role}: {response.text}"
+    assert await _count(api, Share) == 5
+
+
+async def test_another_advocates_share_is_404_but_a_manager_may_enter_its_stats(
+        api: Api) -> None:
+    world = await build_world(api)
+    _, stranger = await api.user(Role.advocate)
+    share_url = f"{API}/shares/{world.share_id}"
+    external = {"external_url": "https://www.linkedin.com/feed/update/urn:li:activity:7"}
+    unknown_stats = await api.client.put(f"{API}/shares/{UNKNOWN_ID}/stats", headers=stranger,
+                                         json=STATS)
+    assert_problem(unknown_stats, 404)
+    unknown_external = await api.client.post(f"{API}/shares/{UNKNOWN_ID}/external",
+                                             headers=stranger, json=external)
+    assert_problem(unknown_external, 404)
+
+    # Stats: the sharing advocate or a manager (and so an admin); a marketer is not one.
+    for label, headers in (("another advocate", stranger),
+                           ("a marketer", world.callers["marketer"])):
+        response = await api.client.put(f"{share_url}/stats", headers=headers, json=STATS)
+        assert response.status_code == 404, f"{label}: {response.status_code} {response.text}"
+        assert_problem(response, 404)
+        assert response.json() == unknown_stats.json(), label
+    # The external URL: the sharing advocate only.
+    for label, headers in (("another advocate", stranger),
+                           ("a marketer", world.callers["marketer"]),
+                           ("a manager", world.callers["manager"]),
+                           ("an admin", world.callers["admin"])):
+        response = await api.client.post(f"{share_url}/external", headers=headers,
+                                         json=external)
+        assert response.status_code == 404, f"{label}: {response.status_code} {response.text}"
+        assert_problem(response, 404)
+        assert response.json() == unknown_external.json(), label
+    assert await _count(api, StatsSnapshot) == 0
+    async with api.db.sessionmaker() as session:
+        share = await session.get(Share, world.share_id)
+        assert share is not None and share.external_url is None
+
+    for label, headers in (("a manager", world.callers["manager"]),
+                           ("an admin", world.callers["admin"]),
+                           ("the sharing advocate", world.callers["advocate"])):
+        response = await api.client.put(f"{share_url}/stats", headers=headers, json=STATS)
+        assert response.status_code == 200, f"{label}: {response.status_code} {response.text}"
+        assert response.json()["share_id"] == world.share_id
+        assert {k: response.json()[k] for k in STATS} == STATS
+    assert await _count(api, StatsSnapshot) == 3
+    response = await api.client.post(f"{share_url}/external", headers=world.callers["advocate"],
+                                      json=external)
+    assert response.status_code == 200, response.text
+    assert response.json()["external_url"] == external["external_url"]
+
+
+async def test_my_shares_are_only_mine(api: Api) -> None:
+    world = await build_world(api)
+    _, stranger = await api.user(Role.advocate)
+    mine = await api.client.get(f"{API}/me/shares", headers=world.callers["advocate"])
+    assert mine.status_code == 200, mine.text
+    assert [s["id"] for s in mine.json()["items"]] == [world.share_id]
+    for headers in (stranger, world.callers["manager"], world.callers["admin"]):
+        response = await api.client.get(f"{API}/me/shares", headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["items"] == []
+
+
 PATH_PARAM_ROUTES = sorted(k for k in ROUTE_ROLES if "{" in k[1])
 VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", f"{API}/users/{{user_id}}"): {"name": "Renamed"},
@@ -329,6 +503,10 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", f"{API}/posts/{{post_id}}"): {"title": "Renamed"},
     ("POST", f"{API}/posts/{{post_id}}/approve"): {"category": "curated"},
     ("POST", f"{API}/posts/{{post_id}}/reject"): {"reason": "Not for us"},
+    ("POST", f"{API}/posts/{{post_id}}/shares"): {"network": "linkedin"},
+    ("POST", f"{API}/shares/{{share_id}}/external"): {
+        "external_url": "https://www.linkedin.com/feed/update/urn:li:activity:1"},
+    ("PUT", f"{API}/shares/{{share_id}}/stats"): STATS,
 }
 MALFORMED_IDS = (
     "0123456789abcdef0123456789abcdef",  # well-formed, names nothing
@@ -348,7 +526,7 @@ MALFORMED_IDS = (
 
 def _with_id(path: str, value: str) -> str:
     return path.format(user_id=value, key_id=value, group_id=value, topic_id=value,
-                       post_id=value)
+                       post_id=value, share_id=value, kind=value)
 
 
 async def test_malformed_or_unknown_path_id_is_404_not_422(api: Api) -> None:
@@ -401,7 +579,8 @@ async def test_read_key_may_get_manager_routes_only(api: Api) -> None:
     reader = {"Authorization": f"Bearer {key}"}
 
     for url in (f"{API}/groups", f"{API}/groups/{world.group_id}", f"{API}/topics",
-                f"{API}/topics/{world.topic_id}"):
+                f"{API}/topics/{world.topic_id}", f"{API}/exports/shares.csv",
+                f"{API}/exports/clicks.csv", f"{API}/exports/conversions.csv"):
         response = await api.client.get(url, headers=reader)
         assert response.status_code == 200, f"GET {url}: {response.text}"
 
@@ -420,6 +599,14 @@ async def test_read_key_may_get_manager_routes_only(api: Api) -> None:
         ("POST", f"{API}/topics", {"name": "Nope"}),
         ("GET", f"{API}/me", None),
         ("POST", f"{API}/auth/logout", None),
+        ("GET", f"{API}/me/shares", None),  # about a person: a key has none
+        ("POST", f"{API}/posts/{world.published_id}/shares", {"network": "x"}),
+        ("PUT", f"{API}/shares/{world.share_id}/stats", STATS),
+        ("POST", f"{API}/stats/import", None),  # a manager's, but not a GET
+        ("POST", f"{API}/conversions", {"type": "signup", "external_id": "read-1"}),
+        ("GET", f"{API}/site-keys", None),  # an admin's GET
+        ("POST", f"{API}/site-keys", {"name": "Site", "origins": ["https://a.example"]}),
+        ("DELETE", f"{API}/site-keys/{world.site_key_id}", None),
     ]
     for method, url, body in refused:
         response = await api.client.request(method, url, headers=reader,
@@ -444,6 +631,64 @@ async def test_conversions_key_reads_nothing_and_revoked_key_is_401(api: Api) ->
     assert_problem(await api.client.get(f"{API}/groups", headers=reader), 401)
     made_up = {"Authorization": "Bearer chk_not-a-real-key"}
     assert_problem(await api.client.get(f"{API}/groups", headers=made_up), 401)
+
+
+async def test_only_a_conversions_key_records_conversions(api: Api) -> None:
+    """Every user, admin included, is refused even with a valid body: the route is for the
+    company's systems, not for people (a user cannot forge conversions for an advocate)."""
+    world = await build_world(api)
+    body = {"type": "signup", "external_id": "crm-42", "value": "49.90", "currency": "EUR"}
+    for caller in (*ROLE_CALLERS, "key:read"):
+        response = await api.client.post(f"{API}/conversions", headers=world.callers[caller],
+                                          json=body)
+        assert response.status_code == 403, f"{caller}: {response.text}"
+        assert_problem(response, 403)
+    for caller in ("anonymous", "deactivated"):
+        response = await api.client.post(f"{API}/conversions", headers=world.callers[caller],
+                                          json=body)
+        assert_problem(response, 401)
+    assert await _count(api, Conversion) == 0
+
+    created = await api.client.post(f"{API}/conversions",
+                                     headers=world.callers[CONVERSIONS_KEY], json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["external_id"] == "crm-42"
+    assert created.json()["value"] == "49.90" and created.json()["currency"] == "EUR"
+    replay = await api.client.post(f"{API}/conversions",
+                                   headers=world.callers[CONVERSIONS_KEY], json=body)
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["id"] == created.json()["id"]
+    assert await _count(api, Conversion) == 1
+
+
+async def test_exports_are_for_managers_and_read_keys(api: Api) -> None:
+    world = await build_world(api)
+    for kind in ("shares", "clicks", "conversions"):
+        url = f"{API}/exports/{kind}.csv"
+        for caller in ("manager", "admin", "key:read"):
+            response = await api.client.get(url, headers=world.callers[caller])
+            assert response.status_code == 200, f"{caller} {url}: {response.text}"
+            assert response.headers["content-type"].startswith("text/csv")
+            header = response.text.splitlines()[0].split(",")
+            assert header[0] == "id", header
+        for caller in ("advocate", "marketer", CONVERSIONS_KEY):
+            response = await api.client.get(url, headers=world.callers[caller])
+            assert response.status_code == 403, f"{caller} {url}: {response.text}"
+            assert_problem(response, 403)
+        for caller in ("anonymous", "deactivated"):
+            assert_problem(await api.client.get(url, headers=world.callers[caller]), 401)
+    shares = await api.client.get(f"{API}/exports/shares.csv", headers=world.callers["key:read"])
+    assert world.share_id in shares.text
+
+
+async def test_unknown_export_kind_is_404(api: Api) -> None:
+    """Only shares.csv, clicks.csv and conversions.csv exist: any other name is an address
+    that names nothing (404, never 422), like the malformed ids tested above."""
+    _, manager = await api.user(Role.manager)
+    for kind in ("users", "SHARES", "share", "posts", "shares.csv", "..%2Fshares"):
+        response = await api.client.get(f"{API}/exports/{kind}.csv", headers=manager)
+        assert response.status_code == 404, f"{kind}: {response.status_code} {response.text}"
+        assert_problem(response, 404)
 
 
 async def test_bad_credentials_are_401_not_anonymous(api: Api) -> None:

@@ -28,9 +28,13 @@ from app.auth import groups as groups_service
 from app.auth import service as auth_service
 from app.content import publisher
 from app.content import service as content_service
+from app.conversions import service as conversions_service
 from app.core.clock import utcnow
 from app.core.db import Database
-from app.models import Base
+from app.models import Base, User
+from app.models.enums import Network
+from app.sharing import service as sharing_service
+from app.tracking.visitors import rotate
 from tests.builders import PASSWORD, Api, Role, make_post, make_topic, make_user
 
 API = "/api/v1"
@@ -137,7 +141,14 @@ async def build_world(api: Api) -> World:
         deactivated = await make_user(session, email="gone@corp.test", active=False)
         published = await make_post(session, topic_ids=[topic.id],
                                     publish_at=utcnow() - timedelta(hours=1))
-        assert [p.id for p in await publisher.run(session)] == [published.id]
+        expired = await make_post(session, topic_ids=[topic.id],
+                                  publish_at=utcnow() - timedelta(hours=3))
+        archived = await make_post(session, topic_ids=[topic.id],
+                                   publish_at=utcnow() - timedelta(hours=2))
+        assert {p.id for p in await publisher.run(session)} == {published.id, expired.id,
+                                                                archived.id}
+        expired.expires_at = utcnow() - timedelta(minutes=1)
+        await content_service.archive(session, archived)
         queued = await make_post(session, topic_ids=[topic.id],
                                  publish_at=utcnow() + timedelta(days=30))
         suggestion = await content_service.suggest(
@@ -148,18 +159,42 @@ async def build_world(api: Api) -> World:
         key, _ = await auth_service.create_api_key(session, name="CRM", scopes=["read"])
         revoked, _ = await auth_service.create_api_key(session, name="Old", scopes=["read"])
         await auth_service.revoke_api_key(session, key_id=revoked.id)
+        _, conversions_key = await auth_service.create_api_key(
+            session, name="CRM writer", scopes=["conversions:write"])
+        site_key = await conversions_service.create_site_key(
+            session, name="Website", origins=["https://www.example.com"])
+        revoked_site_key = await conversions_service.create_site_key(
+            session, name="Old site", origins=["https://old.example.com"])
+        await conversions_service.revoke_site_key(session, key_id=revoked_site_key.id)
+        # Today's visitor salt (CONTRACT §4) is made by whichever request needs it first, in
+        # its own transaction; make it now so that it is part of the world, not of a case.
+        await rotate(session, utcnow().date())
+        # The target user's share: another advocate's, as far as the advocate caller goes.
+        other_share, _, _ = await sharing_service.get_or_create(
+            session, user=user, post_id=published.id, network=Network.linkedin)
     world.ids = {
         "topic": topic.id, "other_topic": other_topic.id, "group": group.id,
         "other_group": other_group.id, "user": user.id, "published": published.id,
         "queued": queued.id, "suggestion": suggestion.id, "rejected": rejected.id,
-        "key": key.id, "revoked_key": revoked.id,
+        "key": key.id, "revoked_key": revoked.id, "expired": expired.id,
+        "archived": archived.id, "site_key": site_key.id,
+        "revoked_site_key": revoked_site_key.id, "other_share": other_share.id,
     }
+    world.headers["key:conversions"] = {"Authorization": f"Bearer {conversions_key}"}
     world.emails = {"user": user.email, "deactivated": deactivated.email}
     world.headers["anonymous"] = {}
     for role in (Role.advocate, Role.marketer, Role.manager, Role.admin):
         caller, world.headers[role.value] = await api.user(role)
         world.ids[role.value] = caller.id
         world.emails[role.value] = caller.email
+    async with api.db.transaction() as session:
+        advocate = await session.get(User, world.ids["advocate"])
+        assert advocate is not None
+        share, _, _ = await sharing_service.get_or_create(
+            session, user=advocate, post_id=published.id, network=Network.linkedin)
+        own_suggestion = await content_service.suggest(
+            session, user=advocate, url="https://example.com/my-idea", note=None, topic_ids=[])
+    world.ids["share"], world.ids["own_suggestion"] = share.id, own_suggestion.id
     return world
 
 
@@ -250,6 +285,73 @@ def csv_case(label: str, content: bytes, status: int = 422) -> Case:
 
 LATER = "2030-01-02T00:00:00Z"
 EARLIER = "2030-01-01T00:00:00Z"
+
+STATS_HEADER = "share_id,impressions,likes,comments,reshares"
+
+
+def stats_csv(*lines: str) -> Body:
+    """CSV lines in which ``{share}``, ``{other_share}``… name the world's ids."""
+    return lambda w: csv(*(line.format(**w.ids) for line in lines))
+
+
+def stats_case(label: str, *lines: str, status: int = 422) -> Case:
+    return Case(label, status, json=stats_csv(*lines), content_type="text/csv")
+
+
+def stats_body(w: World) -> dict[str, Any]:
+    return {"impressions": 1200, "likes": 31, "comments": 4, "reshares": 2}
+
+
+def external_body(w: World) -> dict[str, Any]:
+    return {"external_url": "https://www.linkedin.com/feed/update/urn:li:activity:42"}
+
+
+def conversion_body(w: World) -> dict[str, Any]:
+    return {"type": "signup", "external_id": "crm-1001", "value": "49.90", "currency": "EUR",
+            "click_id": "abcdefghijklmnop1234", "occurred_at": "2025-06-01T09:00:00Z"}
+
+
+def site_key_body(w: World) -> dict[str, Any]:
+    return {"name": "Website", "origins": ["https://www.example.com", "http://localhost:8000"]}
+
+
+def stats_field_cases(name: str) -> tuple[Case, ...]:
+    values: dict[str, Any] = {
+        "missing": MISSING, "negative": -1, "fractional": 1.5, "not a number": "many",
+        "null": None, "a list": [1], "an object": {"n": 1}, "over a trillion": 10**12 + 1,
+        "absurd": 10**40, "a numeric string with a fraction": "2.5",
+    }
+    return tuple(
+        Case(f"{name} {label}", 422, loc=("body", name),
+             json=(without(stats_body, name) if value is MISSING
+                   else lambda w, v=value: {**stats_body(w), name: v}))
+        for label, value in values.items()
+    )
+
+
+BAD_MONEY: dict[str, Any] = {
+    "abc": "abc", "negative": "-1", "negative cents": "-0.01", "1e400": "1e400",
+    "-1e400": "-1e400", "NaN": "NaN", "nan": "nan", "sNaN": "sNaN", "Infinity": "Infinity",
+    "-Infinity": "-Infinity", "empty": "", "blank": "  ", "comma decimal": "1,5",
+    "hexadecimal": "0x10", "19 digits before the point": "1" + "0" * 18,
+    "1e18 (19 digits)": "1e18", "7 decimal places": "0.0000001", "two points": "1.2.3",
+    "currency sign": "€5", "a number and a currency": "5 EUR", "negative number": -1,
+    "boolean": True, "a list": ["5"], "an object": {"amount": "5"},
+}
+BAD_ORIGINS: dict[str, Any] = {
+    "with a path": "https://www.example.com/shop", "with a query": "https://www.example.com?x=1",
+    "with a fragment": "https://www.example.com#top",
+    "with user info": "https://user:pw@www.example.com", "no scheme": "www.example.com",
+    "ftp": "ftp://www.example.com", "javascript:": "javascript:alert(1)",
+    "data:": "data:,hello", "file:": "file:///etc/passwd", "wildcard host": "https://*.example.com",
+    "wildcard": "*", "the null origin": "null", "empty": "", "scheme only": "https://",
+    "port not numeric": "https://www.example.com:port", "port of six digits":
+    "https://www.example.com:123456", "space inside": "https://www.exa mple.com",
+    "underscore in host": "https://ex_ample.com", "not a string": 42, "null": None,
+    "too long": "https://" + "a" * 300 + ".com",
+    "two origins in one": "https://www.example.com\nhttps://evil.example",
+    "two origins, space-separated": "https://www.example.com https://evil.example",
+}
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{API}/auth/login"): Route(
@@ -410,7 +512,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("DELETE", f"{API}/api-keys/{{key_id}}"): Route(
         caller="admin", target="key", valid=None,
-        cases=(Case("already revoked", 404, target="revoked_key"),),
+        cases=(Case("already revoked", 404, target="revoked_key"),
+               Case("a site key's id", 404, target="site_key")),
     ),
     ("POST", f"{API}/groups"): Route(
         caller="manager",
@@ -583,6 +686,202 @@ ROUTES: dict[tuple[str, str], Route] = {
         ),
     ),
     ("POST", f"{API}/publisher/run"): Route(caller="marketer", valid=None),
+    # --- advocates --------------------------------------------------------------------
+    ("POST", f"{API}/posts/{{post_id}}/shares"): Route(
+        caller="advocate", target="published",
+        valid=lambda w: {"network": "x"},  # the advocate already shared it on LinkedIn
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "network")),
+            Case("unknown network", 422, json={"network": "myspace"}, loc=("body", "network")),
+            Case("network in capitals", 422, json={"network": "LinkedIn"},
+                 loc=("body", "network")),
+            Case("empty network", 422, json={"network": ""}, loc=("body", "network")),
+            Case("network not a string", 422, json={"network": 5}, loc=("body", "network")),
+            Case("network null", 422, json={"network": None}, loc=("body", "network")),
+            Case("networks as a list", 422, json={"network": ["x", "linkedin"]}),
+            Case("a caption of its own", 422, json={"network": "x", "caption": "Mine"},
+                 loc=("body", "caption")),
+            Case("a code of its own", 422, json={"network": "x", "code": "AAAAAAAA"},
+                 loc=("body", "code")),
+            Case("a queued post (not visible)", 404, json={"network": "x"}, target="queued"),
+            Case("someone else's suggestion", 404, json={"network": "x"},
+                 target="suggestion"),
+            Case("someone else's rejected suggestion", 404, json={"network": "x"},
+                 target="rejected"),
+            Case("their own suggestion (not published)", 409, json={"network": "x"},
+                 target="own_suggestion"),
+            Case("an expired post", 409, json={"network": "x"}, target="expired"),
+            Case("an archived post", 409, json={"network": "x"}, target="archived"),
+        ),
+    ),
+    ("POST", f"{API}/shares/{{share_id}}/external"): Route(
+        caller="advocate", target="share",
+        valid=external_body,
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "external_url")),
+            Case("external_url null", 422, json={"external_url": None},
+                 loc=("body", "external_url")),
+            Case("another advocate's share", 404, json=external_body, target="other_share"),
+            *bad_urls("external_url", external_body),
+        ),
+    ),
+    ("PUT", f"{API}/shares/{{share_id}}/stats"): Route(
+        caller="advocate", target="share",
+        valid=stats_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            *stats_field_cases("impressions"),
+            *stats_field_cases("likes"),
+            *stats_field_cases("comments"),
+            *stats_field_cases("reshares"),
+            Case("a source of its own", 422, json=with_(stats_body, source="api"),
+                 loc=("body", "source")),
+            Case("a taken_at of its own", 422, json=with_(stats_body, taken_at=EARLIER),
+                 loc=("body", "taken_at")),
+            Case("another advocate's share", 404, json=stats_body, target="other_share"),
+        ),
+    ),
+    ("POST", f"{API}/stats/import"): Route(
+        caller="manager",
+        valid=stats_csv(STATS_HEADER, "{share},120,7,2,1", "{other_share},5,0,0,0"),
+        csv=True,
+        cases=(
+            csv_case("empty body", b""),
+            stats_case("header only", STATS_HEADER),
+            stats_case("no header row", "{share},1,2,3,4", "{other_share},1,2,3,4"),
+            stats_case("header without reshares", "share_id,impressions,likes,comments",
+                       "{share},1,2,3"),
+            stats_case("header naming other columns", "id,views,likes,comments,reshares",
+                       "{share},1,2,3,4"),
+            stats_case("semicolon-separated", "share_id;impressions;likes;comments;reshares",
+                       "{share};1;2;3;4"),
+            stats_case("negative count", STATS_HEADER, "{share},-1,0,0,0"),
+            stats_case("fractional count", STATS_HEADER, "{share},1.5,0,0,0"),
+            stats_case("count with an exponent", STATS_HEADER, "{share},1e3,0,0,0"),
+            stats_case("count with a sign", STATS_HEADER, "{share},+5,0,0,0"),
+            stats_case("count with a thousands separator", STATS_HEADER,
+                       '{share},"1,000",0,0,0'),
+            stats_case("count not a number", STATS_HEADER, "{share},many,0,0,0"),
+            stats_case("empty count", STATS_HEADER, "{share},,0,0,0"),
+            stats_case("count over a trillion", STATS_HEADER, "{share},10000000000000,0,0,0"),
+            stats_case("unknown share id", STATS_HEADER, f"{UNKNOWN_ID},1,1,1,1"),
+            stats_case("malformed share id", STATS_HEADER, "' OR '1'='1,1,1,1,1"),
+            stats_case("empty share id", STATS_HEADER, ",1,1,1,1"),
+            stats_case("a post id given as a share id", STATS_HEADER, "{published},1,1,1,1"),
+            stats_case("good rows, then an unknown share id", STATS_HEADER,
+                       "{share},1,1,1,1", "{other_share},2,2,2,2", f"{UNKNOWN_ID},3,3,3,3"),
+            stats_case("good rows, then a negative count", STATS_HEADER,
+                       "{share},1,1,1,1", "{other_share},2,2,-2,2"),
+            stats_case("missing cells", STATS_HEADER, "{share},1,1"),
+            stats_case("too many cells", STATS_HEADER, "{share},1,1,1,1,1"),
+            stats_case("NUL in a cell", STATS_HEADER, "{share},1\x00,1,1,1"),
+            stats_case("unterminated quote", STATS_HEADER, '"{share},1,1,1,1'),
+            csv_case("not UTF-8", csv(STATS_HEADER) + b"\xff\xfe,1,1,1,1\n"),
+            Case("JSON object instead of CSV", 422, json={"share_id": UNKNOWN_ID,
+                                                          "impressions": 1}),
+        ),
+    ),
+    # --- measurement ------------------------------------------------------------------
+    ("POST", f"{API}/conversions"): Route(
+        caller="key:conversions",
+        valid=conversion_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no type", 422, json=without(conversion_body, "type"), loc=("body", "type")),
+            Case("no external_id", 422, json=without(conversion_body, "external_id"),
+                 loc=("body", "external_id")),
+            Case("empty type", 422, json=with_(conversion_body, type=""), loc=("body", "type")),
+            Case("type too long", 422, json=with_(conversion_body, type="t" * 65),
+                 loc=("body", "type")),
+            Case("type not a string", 422, json=with_(conversion_body, type=5),
+                 loc=("body", "type")),
+            Case("empty external_id", 422, json=with_(conversion_body, external_id=""),
+                 loc=("body", "external_id")),
+            Case("external_id too long", 422, json=with_(conversion_body, external_id="e" * 201),
+                 loc=("body", "external_id")),
+            Case("external_id not a string", 422, json=with_(conversion_body, external_id=1001),
+                 loc=("body", "external_id")),
+            Case("NUL in external_id", 422, json=with_(conversion_body, external_id="crm\x00")),
+            *(Case(f"value {label}", 422, json=with_(conversion_body, value=value),
+                   loc=("body", "value")) for label, value in BAD_MONEY.items()),
+            Case("value a JSON number beyond a double (1e400)", 422,
+                 content=b'{"type": "signup", "external_id": "crm-9", "value": 1e400}',
+                 content_type="application/json"),
+            Case("value a bare NaN literal", 422,
+                 content=b'{"type": "signup", "external_id": "crm-9", "value": NaN}',
+                 content_type="application/json"),
+            Case("2-letter currency", 422, json=with_(conversion_body, currency="EU"),
+                 loc=("body", "currency")),
+            Case("4-letter currency", 422, json=with_(conversion_body, currency="EURO"),
+                 loc=("body", "currency")),
+            Case("empty currency", 422, json=with_(conversion_body, currency=""),
+                 loc=("body", "currency")),
+            Case("currency with a digit", 422, json=with_(conversion_body, currency="E1R"),
+                 loc=("body", "currency")),
+            Case("currency sign", 422, json=with_(conversion_body, currency="€"),
+                 loc=("body", "currency")),
+            Case("numeric currency code", 422, json=with_(conversion_body, currency=978),
+                 loc=("body", "currency")),
+            Case("occurred_at without offset", 422,
+                 json=with_(conversion_body, occurred_at="2025-06-01T09:00:00"),
+                 loc=("body", "occurred_at")),
+            Case("occurred_at not a date", 422,
+                 json=with_(conversion_body, occurred_at="yesterday"),
+                 loc=("body", "occurred_at")),
+            Case("occurred_at out of range", 422,
+                 json=with_(conversion_body, occurred_at="9999-12-31T23:59:59-14:00"),
+                 loc=("body", "occurred_at")),
+            Case("click_id too long", 422, json=with_(conversion_body, click_id="c" * 65),
+                 loc=("body", "click_id")),
+            Case("click_id not a string", 422, json=with_(conversion_body, click_id=5),
+                 loc=("body", "click_id")),
+            Case("attributed by the caller", 422, json=with_(conversion_body, attributed=True),
+                 loc=("body", "attributed")),
+            Case("a share of the caller's choosing", 422,
+                 json=lambda w: {**conversion_body(w), "share_id": w.ids["share"]},
+                 loc=("body", "share_id")),
+            Case("a site key (that is /t/conversions)", 422,
+                 json=with_(conversion_body, site_key="chs_x"), loc=("body", "site_key")),
+        ),
+    ),
+    ("POST", f"{API}/site-keys"): Route(
+        caller="admin",
+        valid=site_key_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no origins", 422, json={"name": "Site"}, loc=("body", "origins")),
+            Case("no name", 422, json={"origins": ["https://www.example.com"]},
+                 loc=("body", "name")),
+            Case("empty origins", 422, json={"name": "Site", "origins": []},
+                 loc=("body", "origins")),
+            Case("origins a string", 422, json={"name": "Site",
+                                                "origins": "https://www.example.com"},
+                 loc=("body", "origins")),
+            Case("origins null", 422, json={"name": "Site", "origins": None},
+                 loc=("body", "origins")),
+            Case("51 origins", 422, json={"name": "Site", "origins": [
+                f"https://s{i}.example.com" for i in range(51)]}, loc=("body", "origins")),
+            Case("empty name", 422, json=with_(site_key_body, name=""), loc=("body", "name")),
+            Case("blank name", 422, json=with_(site_key_body, name="   "), loc=("body", "name")),
+            Case("name too long", 422, json=with_(site_key_body, name="n" * 201),
+                 loc=("body", "name")),
+            Case("a key of the caller's choosing", 422,
+                 json=with_(site_key_body, key="chs_chosen"), loc=("body", "key")),
+            *(Case(f"origin {label}", 422, loc=("body", "origins", 0),
+                   json={"name": "Site", "origins": [origin]})
+              for label, origin in BAD_ORIGINS.items()),
+            Case("a bad origin after a good one", 422, loc=("body", "origins", 1),
+                 json={"name": "Site", "origins": ["https://www.example.com",
+                                                   "https://www.example.com/shop"]}),
+        ),
+    ),
+    ("DELETE", f"{API}/site-keys/{{key_id}}"): Route(
+        caller="admin", target="site_key", valid=None,
+        cases=(
+            Case("already revoked", 404, target="revoked_site_key"),
+            Case("an API key's id", 404, target="key"),
+        ),
+    ),
 }
 
 MALFORMED_IDS = ("nope", "x" * 300, "%FF%FE", "%C3%A9", "-1", "%20", "%27%3B--")
@@ -818,3 +1117,103 @@ async def test_csv_the_parser_refuses_is_422(api: Api, world: World) -> None:
     bare_cr = b"email,name,role,group\rcr@corp.test,Cr,advocate,\r"
     response = await api.client.post(f"{API}/users/import", content=bare_cr, headers=headers)
     assert response.status_code in (200, 422), response.text
+
+
+# --- shares, stats, conversions, site keys, exports ---------------------------------------
+
+
+async def _import_stats(api: Api, world: World, *lines: str) -> httpx.Response:
+    return await api.client.post(f"{API}/stats/import", content=stats_csv(*lines)(world),
+                                 headers={**world.headers["manager"], "content-type": "text/csv"})
+
+
+async def test_rejected_stats_import_reports_each_bad_row(api: Api, world: World) -> None:
+    before = await snapshot(api.db)
+    response = await _import_stats(api, world, STATS_HEADER, "{share},1,1,1,1",
+                                   "{other_share},x,1,1,-1", "{share},2,2,2,2")
+    await _assert_refused(api, response, 422, before)
+    locs = [e["loc"] for e in response.json()["errors"]]
+    assert locs == [["row", 3, "impressions"], ["row", 3, "reshares"]]
+
+
+async def test_stats_import_names_the_row_of_an_unknown_share(api: Api, world: World) -> None:
+    before = await snapshot(api.db)
+    response = await _import_stats(api, world, STATS_HEADER, "{share},-1,0,0,0",
+                                   f"{UNKNOWN_ID},1,1,1,1")
+    await _assert_refused(api, response, 422, before)
+    locs = [e["loc"] for e in response.json()["errors"]]
+    assert sorted(locs) == [["row", 2, "impressions"], ["row", 3, "share_id"]]
+
+
+@pytest.mark.parametrize("count", ["\u00b2", "\u2460"], ids=["superscript two", "circled one"])
+async def test_stats_import_count_in_other_digits_is_422(api: Api, world: World,
+                                                        count: str) -> None:
+    before = await snapshot(api.db)
+    response = await _import_stats(api, world, STATS_HEADER, f"{{share}},{count},0,0,0")
+    await _assert_refused(api, response, 422, before)
+
+
+@pytest.mark.parametrize("via", ["PUT stats", "CSV import"])
+async def test_counts_above_32_bits_are_stored_or_refused(api: Api, world: World,
+                                                          via: str) -> None:
+    """The schema allows up to 10**12: a large count is stored as sent, or refused as a 422
+    that changes nothing, on every backend; never a 500."""
+    big = 3_000_000_000
+    before = await snapshot(api.db)
+    if via == "PUT stats":
+        response = await api.client.put(f"{API}/shares/{world.ids['share']}/stats",
+                                        json={**stats_body(world), "impressions": big},
+                                        headers=world.headers["advocate"])
+    else:
+        response = await _import_stats(api, world, STATS_HEADER, f"{{share}},{big},0,0,0")
+    if response.status_code == 422:
+        await _assert_refused(api, response, 422, before)
+        return
+    assert response.status_code == 200, response.text
+    rows = (await snapshot(api.db))["share_stats"]
+    assert any(big in row for row in rows), rows
+
+
+@pytest.mark.parametrize("origin", ["https://..", "https://a..b", "https://-",
+                                    "https://www.example.com:99999"])
+async def test_site_key_origin_must_be_a_real_origin(api: Api, world: World,
+                                                     origin: str) -> None:
+    before = await snapshot(api.db)
+    response = await api.client.post(f"{API}/site-keys", headers=world.headers["admin"],
+                                     json={"name": "Site", "origins": [origin]})
+    await _assert_refused(api, response, 422, before)
+
+
+async def test_conversion_value_is_answered_as_a_plain_decimal(api: Api,
+                                                               world: World) -> None:
+    """Controls for the refused values: these are valid amounts, answered as decimal text."""
+    headers = world.headers["key:conversions"]
+    for n, (sent, answered) in enumerate((("49.90", "49.90"), (12, "12"), ("1E+2", "100"),
+                                          (" 7.5 ", "7.5"), ("0.000001", "0.000001"),
+                                          ("9" * 18 + ".5", "9" * 18 + ".5"))):
+        response = await api.client.post(f"{API}/conversions", headers=headers, json={
+            "type": "deal", "external_id": f"value-{n}", "value": sent, "currency": "usd"})
+        assert response.status_code == 201, f"{sent!r}: {response.text}"
+        assert response.json()["value"] == answered, sent
+        assert response.json()["currency"] == "USD"
+
+
+async def test_export_dates_are_checked(api: Api, world: World) -> None:
+    headers = world.headers["manager"]
+    for query, loc in (("from=2030-01-02&to=2030-01-01", ["query", "to"]),
+                       ("from=2030-01-01&to=2030-01-01", ["query", "to"]),
+                       ("from=tomorrow", ["query", "from"]),
+                       ("to=2030-02-30", ["query", "to"]),
+                       ("from=2030-1-1", ["query", "from"]),
+                       ("from=99999-01-01", ["query", "from"]),
+                       ("to=", ["query", "to"])):
+        for kind in ("shares", "clicks", "conversions"):
+            response = await api.client.get(f"{API}/exports/{kind}.csv?{query}",
+                                            headers=headers)
+            assert not problem_errors(response, 422), (kind, query, response.text)
+            assert loc in [e["loc"] for e in response.json()["errors"]], (kind, query)
+    for query in ("from=2030-01-01&to=2030-01-02", "from=0001-01-01", "to=9999-12-31",
+                  "from=0001-01-01&to=0001-01-02"):
+        response = await api.client.get(f"{API}/exports/shares.csv?{query}", headers=headers)
+        assert response.status_code == 200, f"{query}: {response.text}"
+        assert response.text.splitlines()[0].startswith("id,"), query

@@ -71,13 +71,22 @@ class ConversionRead(BaseModel):
 
 
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$")
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 def _origin(value: str) -> str:
     value = value.strip().rstrip("/").lower()
+    problem = ValueError("an origin is scheme://host[:port], like https://www.example.com")
+    if not _ORIGIN.match(value):
+        raise problem
     parts = urlsplit(value)
-    if not _ORIGIN.match(value) or not parts.hostname:
-        raise ValueError("an origin is scheme://host[:port], like https://www.example.com")
+    try:
+        parts.port  # noqa: B018 - raises for ports above 65535
+    except ValueError as exc:
+        raise problem from exc
+    host = parts.hostname or ""
+    if not host or not all(_LABEL.match(label) for label in host.split(".")):
+        raise problem
     return value
 
 

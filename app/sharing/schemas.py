@@ -8,7 +8,8 @@ from app.core.schemas import Strict
 from app.core.types import HttpUrl, OutDatetime
 from app.models.enums import Network
 
-Count = Annotated[int, Field(ge=0, le=10**12)]
+MAX_COUNT = 2**31 - 1  # the columns are 32-bit integers on every backend
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class ShareCreate(Strict):

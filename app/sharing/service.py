@@ -20,7 +20,7 @@ from app.gamification import service as gamification_service
 from app.models import Click, Conversion, Post, Share, StatsSnapshot, User
 from app.models.enums import Network, PostStatus, Role
 from app.sharing.intents import caption_for, share_url
-from app.sharing.schemas import MyShare, ShareRead, StatsEntry
+from app.sharing.schemas import MAX_COUNT, MyShare, ShareRead, StatsEntry
 from app.tracking.links import new_code
 
 MY_SHARES_ORDER = (SortKey(Share.created_at, descending=True, is_datetime=True),
@@ -123,7 +123,7 @@ async def import_stats(session: AsyncSession, text: str, *, entered_by: str) -> 
     except csv.Error as exc:
         raise Invalid(f"The file is not valid CSV: {exc}.", loc=["body"]) from exc
     errors: list[dict[str, object]] = []
-    entries: list[tuple[str, StatsEntry]] = []
+    entries: list[tuple[int, str, StatsEntry]] = []
     for line, row in enumerate(rows, start=2):
         cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()
                  if isinstance(v, str)}
@@ -135,16 +135,16 @@ async def import_stats(session: AsyncSession, text: str, *, entered_by: str) -> 
         numbers: dict[str, int] = {}
         for column in STATS_COLUMNS[1:]:
             value = cells[column]
-            if not value.isdigit() or len(value) > 12:
+            if not (value.isascii() and value.isdigit()) or int(value) > MAX_COUNT:
                 errors.append({"loc": ["row", line, column],
-                               "msg": "must be a whole number ≥ 0"})
+                               "msg": f"must be a whole number from 0 to {MAX_COUNT}"})
             else:
                 numbers[column] = int(value)
         if len(numbers) == 4:
-            entries.append((cells["share_id"], StatsEntry(**numbers)))
+            entries.append((line, cells["share_id"], StatsEntry(**numbers)))
     known = set(await session.scalars(
-        select(Share.id).where(Share.id.in_({sid for sid, _ in entries})))) if entries else set()
-    for line, (share_id, _) in enumerate(entries, start=2):
+        select(Share.id).where(Share.id.in_({sid for _, sid, _ in entries})))) if entries else set()
+    for line, share_id, _ in entries:
         if share_id not in known:
             errors.append({"loc": ["row", line, "share_id"], "msg": "unknown share id"})
     if errors:
@@ -152,7 +152,7 @@ async def import_stats(session: AsyncSession, text: str, *, entered_by: str) -> 
                       errors=errors)
     if not entries:
         raise Invalid("The CSV holds no rows.", loc=["body"])
-    for share_id, entry in entries:
+    for _, share_id, entry in entries:
         session.add(StatsSnapshot(share_id=share_id, taken_at=utcnow(), source="import",
                                   entered_by=entered_by, **entry.model_dump()))
     await session.flush()
