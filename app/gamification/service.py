@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import dialect_insert, new_id, org_tz
@@ -94,7 +95,11 @@ async def _share_badges(session: AsyncSession, user_id: str, moment: datetime) -
 async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
     """Counted clicks (not bot, not self) add to the advocate's totals; unique ones earn
     points, at most the daily cap per share and local day. Every counted click gets a ledger
-    row (zero points when not unique or capped), so replaying clicks changes nothing."""
+    row (zero points when not unique or capped), so replaying clicks changes nothing.
+
+    A handful of statements per batch, whatever its size: the recorder calls this for every
+    group commit of clicks.
+    """
     counted = [c for c in clicks if not c.bot and not c.is_self]
     if not counted:
         return
@@ -105,42 +110,40 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
     groups: dict[tuple[str, date], list[Click]] = defaultdict(list)
     for click in counted:
         groups[(click.share_id, local_day(click.occurred_at, tz))].append(click)
-    day_insert = dialect_insert(session)(ShareDay)
-    ledger_insert = dialect_insert(session)(PointsEntry)
-    tally = Tally()
-    rewarded: set[str] = set()
-    for (share_id, day), group in sorted(groups.items()):
-        # Touching the share's day locks it until commit: two writers cannot both spend
-        # the same remaining cap.
-        used = await session.scalar(day_insert.values(
-            share_id=share_id, day=day, clicks=0, unique_clicks=0, click_points=0,
-        ).on_conflict_do_update(index_elements=["share_id", "day"],
-                                set_={"click_points": ShareDay.click_points},
-        ).returning(ShareDay.click_points)) or 0
-        user_id = str(owners[share_id])
-        planned, spent = {}, used
+    # The recorder's daily counts already wrote (and so locked) these rows in this
+    # transaction: no other writer can spend the same remaining cap before we commit.
+    spent = {(s, d): p for s, d, p in (await session.execute(
+        select(ShareDay.share_id, ShareDay.day, ShareDay.click_points)
+        .where(tuple_(ShareDay.share_id, ShareDay.day).in_(list(groups))))).all()}
+    planned: dict[str, tuple[Click, str, tuple[str, date], int]] = {}
+    for key, group in groups.items():
+        used = spent.get(key, 0)
         for click in group:
             points = 0
             if click.is_unique:
-                points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - spent))
-            planned[click.click_id] = (click, points)
-            spent += points
-        inserted = set(await session.scalars(ledger_insert.values([
-            {"id": new_id(), "event_key": f"click:{c.click_id}", "user_id": user_id,
-             "kind": "click", "points": p, "occurred_at": c.occurred_at, "share_id": share_id}
-            for c, p in planned.values()
-        ]).on_conflict_do_nothing(index_elements=["event_key"]).returning(
-            PointsEntry.event_key)))
-        awarded = 0
-        for click_id, (click, points) in planned.items():
-            if f"click:{click_id}" in inserted:
-                awarded += points
-                tally.add(session, user_id, click.occurred_at, points=points, clicks=1)
-                rewarded.add(user_id)
-        if awarded:
-            await session.execute(update(ShareDay).where(
-                ShareDay.share_id == share_id, ShareDay.day == day,
-            ).values(click_points=ShareDay.click_points + awarded))
+                points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - used))
+            used += points
+            planned[f"click:{click.click_id}"] = (click, str(owners[key[0]]), key, points)
+    inserted = set(await session.scalars(
+        dialect_insert(session)(PointsEntry).values([
+            {"id": new_id(), "event_key": event_key, "user_id": user_id, "kind": "click",
+             "points": points, "occurred_at": click.occurred_at, "share_id": click.share_id}
+            for event_key, (click, user_id, _, points) in planned.items()
+        ]).on_conflict_do_nothing(index_elements=["event_key"]).returning(PointsEntry.event_key)))
+    tally = Tally()
+    awarded: dict[tuple[str, date], int] = defaultdict(int)
+    rewarded: set[str] = set()
+    for event_key, (click, user_id, key, points) in planned.items():
+        if event_key in inserted:
+            awarded[key] += points
+            tally.add(session, user_id, click.occurred_at, points=points, clicks=1)
+            rewarded.add(user_id)
+    updates = [{"s": s, "d": d, "n": n} for (s, d), n in awarded.items() if n]
+    if updates:
+        days = cast(Table, ShareDay.__table__)  # Core: one executemany, not ORM bulk mode
+        await session.execute(
+            update(days).where(days.c.share_id == bindparam("s"), days.c.day == bindparam("d"))
+            .values(click_points=days.c.click_points + bindparam("n")), updates)
     await tally.write(session)
     await badges.grant(session, rewarded, "first-click", counted[0].occurred_at)
 
