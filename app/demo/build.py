@@ -159,15 +159,15 @@ async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
                 if rng.random() > 0.15 + 0.5 * keenness:
                     continue
                 for network in rng.sample(networks, k=rng.choice([1, 1, 2])):
+                    shared_at = min(now, post.published_at + timedelta(hours=rng.uniform(0.5, 72)))
                     try:
                         share, _, created = await sharing_service.get_or_create(
-                            session, user=person, post_id=post.id, network=network)
+                            session, user=person, post_id=post.id, network=network,
+                            now=shared_at)
                     except (NotFound, Conflict):  # not in their topics, or expired
                         break
                     if created:
-                        share.created_at = min(now, post.published_at + timedelta(
-                            hours=rng.uniform(0.5, 72)))
-                        shares.append((share, share.created_at))
+                        shares.append((share, shared_at))
     await session.flush()
     visitors = [secrets.token_hex(32) for _ in range(400)]
     drafts: list[ClickDraft] = []

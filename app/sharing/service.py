@@ -6,6 +6,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,14 +50,15 @@ async def _by_key(session: AsyncSession, user_id: str, post_id: str,
         Share.user_id == user_id, Share.post_id == post_id, Share.network == network))
 
 
-async def get_or_create(session: AsyncSession, *, user: User, post_id: str,
-                        network: Network) -> tuple[Share, Post, bool]:
-    """The caller's share of a post on a network: created once, the same one afterwards."""
+async def get_or_create(session: AsyncSession, *, user: User, post_id: str, network: Network,
+                        now: datetime | None = None) -> tuple[Share, Post, bool]:
+    """The caller's share of a post on a network: created once, the same one afterwards.
+    ``now`` is for replaying history (the demo); requests use the clock."""
     post = await content_service.get_for_user(session, post_id, user)
     existing = await _by_key(session, user.id, post.id, network)
     if existing is not None:
         return existing, post, False
-    now = utcnow()
+    now = now or utcnow()
     if post.status != PostStatus.published or (post.expires_at and post.expires_at <= now):
         raise Conflict("Only published, unexpired posts can be shared.")
     caption = caption_for(post.captions or {}, network)
