@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +21,10 @@ NAMES = {
 }
 
 
-async def grant(session: AsyncSession, user_ids: Iterable[str], key: str,
-                earned_at: datetime) -> None:
-    """Grant ``key`` to each user who lacks it; a badge is never taken back."""
-    rows = [{"user_id": u, "key": key, "earned_at": earned_at} for u in sorted(set(user_ids))]
+async def grant(session: AsyncSession, key: str, earned: Mapping[str, datetime]) -> None:
+    """Grant ``key`` to each user who lacks it, earned at the given time; a badge is never
+    taken back."""
+    rows = [{"user_id": u, "key": key, "earned_at": at} for u, at in sorted(earned.items())]
     if rows:
         await session.execute(
             dialect_insert(session)(Badge).values(rows).on_conflict_do_nothing())

@@ -30,5 +30,5 @@ async def award_monthly_badges(db: Database, *, now: datetime | None = None) -> 
                    User.deactivated_at.is_(None))
             .subquery())
         winners = list(await session.scalars(select(ranked.c.user_id).where(ranked.c.rank <= 3)))
-        await badges.grant(session, winners, "top-3", midnight(this_month, tz))
+        await badges.grant(session, "top-3", dict.fromkeys(winners, midnight(this_month, tz)))
     return winners

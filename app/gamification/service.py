@@ -78,18 +78,18 @@ async def on_share_created(session: AsyncSession, share: Share) -> None:
 
 
 async def _share_badges(session: AsyncSession, user_id: str, moment: datetime) -> None:
-    await badges.grant(session, [user_id], "first-share", moment)
+    await badges.grant(session, "first-share", {user_id: moment})
     total = await session.scalar(select(PeriodStats.shares).where(
         PeriodStats.user_id == user_id, PeriodStats.period == Period.all))
     if (total or 0) >= 10:
-        await badges.grant(session, [user_id], "ten-shares", moment)
+        await badges.grant(session, "ten-shares", {user_id: moment})
     this_week = period_starts(moment, org_tz(session))[Period.week]
     weeks = [this_week - timedelta(weeks=i) for i in range(4)]
     active = await session.scalar(select(func.count()).select_from(PeriodStats).where(
         PeriodStats.user_id == user_id, PeriodStats.period == Period.week,
         PeriodStats.starts_on.in_(weeks), PeriodStats.shares > 0))
     if active == 4:
-        await badges.grant(session, [user_id], "streak-4", moment)
+        await badges.grant(session, "streak-4", {user_id: moment})
 
 
 async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
@@ -132,12 +132,13 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
         ]).on_conflict_do_nothing(index_elements=["event_key"]).returning(PointsEntry.event_key)))
     tally = Tally()
     awarded: dict[tuple[str, date], int] = defaultdict(int)
-    rewarded: set[str] = set()
+    first_click: dict[str, datetime] = {}
     for event_key, (click, user_id, key, points) in planned.items():
         if event_key in inserted:
             awarded[key] += points
             tally.add(session, user_id, click.occurred_at, points=points, clicks=1)
-            rewarded.add(user_id)
+            first_click[user_id] = min(click.occurred_at,
+                                       first_click.get(user_id, click.occurred_at))
     updates = [{"s": s, "d": d, "n": n} for (s, d), n in awarded.items() if n]
     if updates:
         days = cast(Table, ShareDay.__table__)  # Core: one executemany, not ORM bulk mode
@@ -145,7 +146,7 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
             update(days).where(days.c.share_id == bindparam("s"), days.c.day == bindparam("d"))
             .values(click_points=days.c.click_points + bindparam("n")), updates)
     await tally.write(session)
-    await badges.grant(session, rewarded, "first-click", counted[0].occurred_at)
+    await badges.grant(session, "first-click", first_click)
 
 
 async def on_conversion(session: AsyncSession, conversion: Conversion) -> None:
@@ -161,8 +162,8 @@ async def on_conversion(session: AsyncSession, conversion: Conversion) -> None:
     tally.add(session, conversion.advocate_id, conversion.occurred_at,
               points=rules.attributed_conversion, conversions=1)
     await tally.write(session)
-    await badges.grant(session, [conversion.advocate_id], "first-conversion",
-                       conversion.occurred_at)
+    await badges.grant(session, "first-conversion",
+                       {conversion.advocate_id: conversion.occurred_at})
 
 
 async def on_suggestion_approved(session: AsyncSession, post: Post, *, at: datetime) -> None:
@@ -179,4 +180,4 @@ async def on_suggestion_approved(session: AsyncSession, post: Post, *, at: datet
         Post.suggested_by == post.suggested_by,
         Post.status.in_([PostStatus.queued, PostStatus.published, PostStatus.archived])))
     if (approved or 0) >= 3:
-        await badges.grant(session, [post.suggested_by], "curator", at)
+        await badges.grant(session, "curator", {post.suggested_by: at})
