@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 import fastapi.routing
 import httpx
@@ -23,6 +24,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
+from app.analytics.okr import service as okr_service
+from app.analytics.okr.schemas import KeyResultIn, ObjectiveCreate
+from app.analytics.pilots import service as pilots_service
+from app.analytics.pilots.schemas import PilotCreate
 from app.auth import groups as groups_service
 from app.auth import service as auth_service
 from app.auth.principal import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
@@ -30,7 +35,7 @@ from app.content import publisher
 from app.content import service as content_service
 from app.conversions import service as conversions_service
 from app.core.clock import utcnow
-from app.models import Base, Conversion, Share, StatsSnapshot, Topic, User
+from app.models import Base, Conversion, Feedback, Share, StatsSnapshot, Topic, User
 from app.models.enums import Network
 from app.sharing import service as sharing_service
 from tests.builders import PASSWORD, Api, PostStatus, Role, make_post, make_topic, make_user
@@ -90,6 +95,29 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/site-keys"): ADMIN,
     ("DELETE", f"{API}/site-keys/{{key_id}}"): ADMIN,
     ("GET", f"{API}/exports/{{kind}}.csv"): MANAGER,
+    # gamification and programs
+    ("GET", f"{API}/leaderboard"): ADVOCATE,
+    ("GET", f"{API}/me/stats"): ADVOCATE,
+    ("GET", f"{API}/me/badges"): ADVOCATE,
+    ("GET", f"{API}/settings/points"): ADMIN,
+    ("PUT", f"{API}/settings/points"): ADMIN,
+    ("GET", f"{API}/settings/emv"): ADMIN,
+    ("PUT", f"{API}/settings/emv"): ADMIN,
+    ("POST", f"{API}/pilots"): MANAGER,
+    ("GET", f"{API}/pilots"): MANAGER,
+    ("GET", f"{API}/pilots/{{pilot_id}}"): MANAGER,
+    ("PATCH", f"{API}/pilots/{{pilot_id}}"): MANAGER,
+    ("GET", f"{API}/pilots/{{pilot_id}}/kpis"): MANAGER,
+    ("GET", f"{API}/pilots/{{pilot_id}}/kpis.csv"): MANAGER,
+    # Any signed-in user, but only one enrolled in the pilot: the world's pilot enrols every
+    # role caller (test_feedback_comes_from_the_pilots_cohort_only covers the others).
+    ("POST", f"{API}/pilots/{{pilot_id}}/feedback"): ADVOCATE,
+    ("GET", f"{API}/pilots/{{pilot_id}}/feedback"): MANAGER,
+    ("POST", f"{API}/objectives"): MANAGER,
+    ("GET", f"{API}/objectives"): MANAGER,
+    ("GET", f"{API}/objectives/{{objective_id}}"): MANAGER,
+    ("PATCH", f"{API}/objectives/{{objective_id}}"): MANAGER,
+    ("DELETE", f"{API}/objectives/{{objective_id}}"): MANAGER,
 }
 
 # GETs about the signed-in user themselves: an API key has no user, so even a `read` key is
@@ -99,6 +127,8 @@ PER_USER_GETS = frozenset({
     ("GET", f"{API}/feed"),
     ("GET", f"{API}/posts/{{post_id}}"),
     ("GET", f"{API}/me/shares"),
+    ("GET", f"{API}/me/stats"),
+    ("GET", f"{API}/me/badges"),
 })
 
 ROLE_CALLERS = ("advocate", "marketer", "manager", "admin")
@@ -164,6 +194,9 @@ class World:
     share_id: str = ""
     """The advocate caller's share of the published post."""
     site_key_id: str = ""
+    pilot_id: str = ""
+    """Its cohort: the group and every role caller; its dates: around today."""
+    objective_id: str = ""
 
     def url(self, path: str) -> str:
         post_id = self.suggestion_id if path.endswith(("/approve", "/reject")) else (
@@ -171,7 +204,8 @@ class World:
         key_id = self.site_key_id if path.startswith(f"{API}/site-keys/") else self.key_id
         return path.format(user_id=self.user_id, key_id=key_id, group_id=self.group_id,
                            topic_id=self.topic_id, post_id=post_id, share_id=self.share_id,
-                           kind="shares")
+                           kind="shares", pilot_id=self.pilot_id,
+                           objective_id=self.objective_id)
 
 
 async def build_world(api: Api) -> World:
@@ -196,8 +230,10 @@ async def build_world(api: Api) -> World:
         world.queued_id, world.suggestion_id = queued.id, suggestion.id
         world.site_key_id = site_key.id
     world.callers["anonymous"] = {}
+    role_user_ids = []
     for role in ROLE_CALLERS:
         user, world.callers[role] = await api.user(Role(role))
+        role_user_ids.append(user.id)
         if role == "advocate":
             world.advocate_id = user.id
     async with api.db.transaction() as session:
@@ -207,6 +243,18 @@ async def build_world(api: Api) -> World:
             session, user=advocate, post_id=world.published_id, network=Network.linkedin)
         assert created
         world.share_id = share.id
+        # Feedback is open while the pilot runs: its dates hold the real today, with weeks
+        # to spare on either side whatever the organisation's time zone.
+        today = utcnow().date()
+        pilot = await pilots_service.create(session, data=PilotCreate(
+            name="Spring pilot", starts_on=today - timedelta(days=14),
+            ends_on=today + timedelta(days=14), group_ids=[world.group_id],
+            user_ids=role_user_ids))
+        objective = await okr_service.create(session, data=ObjectiveCreate(
+            title="More clicks", starts_on=today - timedelta(days=14),
+            ends_on=today + timedelta(days=14), pilot_id=pilot.id,
+            key_results=[KeyResultIn(title="Clicks", metric="clicks", target=Decimal(100))]))
+        world.pilot_id, world.objective_id = pilot.id, objective.id
     # Created after the active admin, so it is not the last one; its token is made after the
     # deactivation (deactivating also revokes earlier tokens), so only `active` stops it.
     world.callers["deactivated"] = await api.headers(Role.admin, active=False)
@@ -507,6 +555,9 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", f"{API}/shares/{{share_id}}/external"): {
         "external_url": "https://www.linkedin.com/feed/update/urn:li:activity:1"},
     ("PUT", f"{API}/shares/{{share_id}}/stats"): STATS,
+    ("PATCH", f"{API}/pilots/{{pilot_id}}"): {"name": "Renamed"},
+    ("POST", f"{API}/pilots/{{pilot_id}}/feedback"): {"score": 8},
+    ("PATCH", f"{API}/objectives/{{objective_id}}"): {"title": "Renamed"},
 }
 MALFORMED_IDS = (
     "0123456789abcdef0123456789abcdef",  # well-formed, names nothing
@@ -526,7 +577,8 @@ MALFORMED_IDS = (
 
 def _with_id(path: str, value: str) -> str:
     return path.format(user_id=value, key_id=value, group_id=value, topic_id=value,
-                       post_id=value, share_id=value, kind=value)
+                       post_id=value, share_id=value, kind=value, pilot_id=value,
+                       objective_id=value)
 
 
 async def test_malformed_or_unknown_path_id_is_404_not_422(api: Api) -> None:
@@ -578,9 +630,13 @@ async def test_read_key_may_get_manager_routes_only(api: Api) -> None:
     _, key = await _create_key(api, admin, ["read"])
     reader = {"Authorization": f"Bearer {key}"}
 
+    pilot = f"{API}/pilots/{world.pilot_id}"
     for url in (f"{API}/groups", f"{API}/groups/{world.group_id}", f"{API}/topics",
                 f"{API}/topics/{world.topic_id}", f"{API}/exports/shares.csv",
-                f"{API}/exports/clicks.csv", f"{API}/exports/conversions.csv"):
+                f"{API}/exports/clicks.csv", f"{API}/exports/conversions.csv",
+                f"{API}/leaderboard", f"{API}/pilots", pilot, f"{pilot}/kpis",
+                f"{pilot}/kpis.csv", f"{pilot}/feedback", f"{API}/objectives",
+                f"{API}/objectives/{world.objective_id}"):
         response = await api.client.get(url, headers=reader)
         assert response.status_code == 200, f"GET {url}: {response.text}"
 
@@ -607,6 +663,19 @@ async def test_read_key_may_get_manager_routes_only(api: Api) -> None:
         ("GET", f"{API}/site-keys", None),  # an admin's GET
         ("POST", f"{API}/site-keys", {"name": "Site", "origins": ["https://a.example"]}),
         ("DELETE", f"{API}/site-keys/{world.site_key_id}", None),
+        ("GET", f"{API}/me/stats", None),  # about a person
+        ("GET", f"{API}/me/badges", None),
+        ("GET", f"{API}/settings/points", None),  # an admin's GETs
+        ("GET", f"{API}/settings/emv", None),
+        ("PUT", f"{API}/settings/points", {"share_created": 1000}),
+        ("PUT", f"{API}/settings/emv", {"currency": "EUR"}),
+        ("POST", f"{API}/pilots", {"name": "P", "starts_on": "2030-01-01",
+                                   "ends_on": "2030-02-01"}),
+        ("PATCH", pilot, {"name": "Renamed"}),
+        ("POST", f"{pilot}/feedback", {"score": 10}),
+        ("POST", f"{API}/objectives", None),
+        ("PATCH", f"{API}/objectives/{world.objective_id}", {"title": "Renamed"}),
+        ("DELETE", f"{API}/objectives/{world.objective_id}", None),
     ]
     for method, url, body in refused:
         response = await api.client.request(method, url, headers=reader,
@@ -615,6 +684,10 @@ async def test_read_key_may_get_manager_routes_only(api: Api) -> None:
         assert_problem(response, 403)
     groups = (await api.client.get(f"{API}/groups", headers=admin)).json()["items"]
     assert [g["name"] for g in groups] == ["Sales"]
+    assert (await api.client.get(pilot, headers=admin)).json()["name"] == "Spring pilot"
+    objective = await api.client.get(f"{API}/objectives/{world.objective_id}", headers=admin)
+    assert objective.json()["title"] == "More clicks"
+    assert await _count(api, Feedback) == 0
 
 
 async def test_conversions_key_reads_nothing_and_revoked_key_is_401(api: Api) -> None:
@@ -679,6 +752,36 @@ async def test_exports_are_for_managers_and_read_keys(api: Api) -> None:
             assert_problem(await api.client.get(url, headers=world.callers[caller]), 401)
     shares = await api.client.get(f"{API}/exports/shares.csv", headers=world.callers["key:read"])
     assert world.share_id in shares.text
+
+
+async def test_feedback_comes_from_the_pilots_cohort_only(api: Api) -> None:
+    """Any signed-in user may give feedback, but only to a pilot they are enrolled in (listed,
+    or a member of one of its groups): anyone else is 403, whatever their role, admin too."""
+    world = await build_world(api)
+    url = f"{API}/pilots/{world.pilot_id}/feedback"
+    body = {"score": 9, "comment": "Easy to share"}
+    for role in ROLE_CALLERS:
+        _, stranger = await api.user(Role(role))
+        response = await api.client.post(url, headers=stranger, json=body)
+        assert response.status_code == 403, f"{role}: {response.text}"
+        assert_problem(response, 403)
+    for caller in ("key:read", CONVERSIONS_KEY):
+        assert_problem(await api.client.post(url, headers=world.callers[caller], json=body), 403)
+    for caller in ("anonymous", "deactivated"):
+        assert_problem(await api.client.post(url, headers=world.callers[caller], json=body), 401)
+    assert await _count(api, Feedback) == 0
+
+    _, member = await api.user(Role.advocate, group_ids=[world.group_id])
+    for label, headers in (("a member of the pilot's group", member),
+                           *((f"the listed {role}", world.callers[role])
+                             for role in ROLE_CALLERS)):
+        response = await api.client.post(url, headers=headers, json=body)
+        assert response.status_code == 201, f"{label}: {response.text}"
+    assert await _count(api, Feedback) == 5
+    listed = await api.client.get(url, headers=world.callers["manager"])
+    assert listed.status_code == 200 and len(listed.json()["items"]) == 5
+    for caller in ("advocate", "marketer"):
+        assert_problem(await api.client.get(url, headers=world.callers[caller]), 403)
 
 
 async def test_unknown_export_kind_is_404(api: Api) -> None:

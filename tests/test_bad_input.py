@@ -12,9 +12,11 @@ changes.
 from __future__ import annotations
 
 import json as jsonlib
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import fastapi.routing
@@ -24,6 +26,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from app.analytics.okr import service as okr_service
+from app.analytics.okr.schemas import KeyResultIn, ObjectiveCreate
+from app.analytics.pilots import service as pilots_service
+from app.analytics.pilots.schemas import Baseline, FeedbackCreate, PilotCreate
 from app.auth import groups as groups_service
 from app.auth import service as auth_service
 from app.content import publisher
@@ -31,7 +37,7 @@ from app.content import service as content_service
 from app.conversions import service as conversions_service
 from app.core.clock import utcnow
 from app.core.db import Database
-from app.models import Base, User
+from app.models import Base, Pilot, User
 from app.models.enums import Network
 from app.sharing import service as sharing_service
 from app.tracking.visitors import rotate
@@ -123,6 +129,11 @@ def write_routes(app: FastAPI) -> set[tuple[str, str]]:
 # --- the world the cases act on ---------------------------------------------------------
 
 
+def day(offset: int) -> date:
+    """The real today (UTC), moved by ``offset`` days."""
+    return utcnow().date() + timedelta(days=offset)
+
+
 @dataclass
 class World:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -195,6 +206,33 @@ async def build_world(api: Api) -> World:
         own_suggestion = await content_service.suggest(
             session, user=advocate, url="https://example.com/my-idea", note=None, topic_ids=[])
     world.ids["share"], world.ids["own_suggestion"] = share.id, own_suggestion.id
+    async with api.db.transaction() as session:
+        advocate = await session.get(User, world.ids["advocate"])
+        assert advocate is not None
+
+        async def pilot(name: str, start: int, end: int, user_ids: list[str]) -> str:
+            made = await pilots_service.create(session, data=PilotCreate(
+                name=name, starts_on=day(start), ends_on=day(end), group_ids=[group.id],
+                user_ids=user_ids, baseline=Baseline(paid_visits=2000, paid_conversions=40)))
+            return made.id
+
+        enrolled = [world.ids["advocate"], user.id]
+        # Feedback is open while a pilot runs: the pilot's dates hold the real today, with
+        # weeks to spare whatever the organisation's time zone.
+        world.ids["pilot"] = await pilot("Spring pilot", -14, 14, enrolled)
+        world.ids["other_pilot"] = await pilot("Not theirs", -14, 14, [user.id])
+        world.ids["past_pilot"] = await pilot("Over", -90, -60, enrolled)
+        world.ids["future_pilot"] = await pilot("Not yet", 60, 90, enrolled)
+        world.ids["answered_pilot"] = await pilot("Answered", -14, 14, enrolled)
+        answered = await session.get(Pilot, world.ids["answered_pilot"])
+        assert answered is not None
+        await pilots_service.give_feedback(session, answered, user=advocate,
+                                           data=FeedbackCreate(score=7))
+        objective = await okr_service.create(session, data=ObjectiveCreate(
+            title="More clicks", starts_on=date(2030, 1, 1), ends_on=date(2030, 3, 31),
+            pilot_id=world.ids["pilot"],
+            key_results=[KeyResultIn(title="Clicks", metric="clicks", target=Decimal(500))]))
+        world.ids["objective"] = objective.id
     return world
 
 
@@ -352,6 +390,125 @@ BAD_ORIGINS: dict[str, Any] = {
     "two origins in one": "https://www.example.com\nhttps://evil.example",
     "two origins, space-separated": "https://www.example.com https://evil.example",
 }
+
+def points_body(w: World) -> dict[str, Any]:
+    return {"share_created": 12, "unique_click": 3, "unique_click_daily_cap": 40,
+            "attributed_conversion": 25, "suggestion_approved": 10}
+
+
+POINT_RULES = ("share_created", "unique_click", "unique_click_daily_cap",
+               "attributed_conversion", "suggestion_approved")
+
+
+def points_field_cases(name: str) -> tuple[Case, ...]:
+    values: dict[str, Any] = {
+        "negative": -1, "fractional": 1.5, "not a number": "ten", "null": None,
+        "a list": [5], "an object": {"n": 5}, "over 100000": 100_001, "absurd": 10**40,
+        "a numeric string with a fraction": "2.5", "empty string": "",
+    }
+    return tuple(
+        Case(f"{name} {label}", 422, loc=("body", name),
+             json=lambda w, v=value: {**points_body(w), name: v})
+        for label, value in values.items()
+    )
+
+
+def emv_body(w: World) -> dict[str, Any]:
+    return {"currency": "EUR", "cpm": {"linkedin": "25.50", "x": 4, "email": "0"}}
+
+
+def pilot_body(w: World) -> dict[str, Any]:
+    return {"name": "Autumn pilot", "starts_on": "2030-09-02", "ends_on": "2030-09-29",
+            "group_ids": [w.ids["group"]], "user_ids": [w.ids["user"], w.ids["advocate"]],
+            "baseline": {"paid_visits": 1000, "paid_conversions": 25}}
+
+
+BAD_DATES: dict[str, Any] = {
+    "not a date": "tomorrow", "February 30th": "2030-02-30", "no zero padding": "2030-9-2",
+    "day first": "02/09/2030", "five-digit year": "99999-01-01", "empty": "",
+    "null": None, "a list": ["2030-09-02"],
+}
+
+
+def date_cases(name: str, base: Body, *, patch: bool = False) -> tuple[Case, ...]:
+    """Bad values for the date ``name`` (in a PATCH, null leaves the field as it is, as it
+    does in every PATCH of the API, so it is not one)."""
+    return tuple(
+        Case(f"{name} {label}", 422, json=lambda w, v=value: {**base(w), name: v},
+             loc=("body", name))
+        for label, value in BAD_DATES.items() if not (patch and value is None)
+    )
+
+
+def feedback_body(w: World) -> dict[str, Any]:
+    return {"score": 9, "comment": "Easy to share"}
+
+
+def key_result(metric: str = "clicks", **fields: Any) -> dict[str, Any]:
+    return {"title": f"More {metric}", "metric": metric, "target": 500, **fields}
+
+
+def objective_body(w: World) -> dict[str, Any]:
+    return {"title": "Grow reach", "starts_on": "2030-04-01", "ends_on": "2030-06-30",
+            "pilot_id": w.ids["pilot"],
+            "key_results": [key_result(),
+                            key_result("participation_rate", target="0.6", baseline="0.2")]}
+
+
+def with_key_result(body: Body, **changes: Any) -> Body:
+    """``body`` whose first key result has ``changes`` (a value of MISSING removes a field)."""
+    def make(w: World) -> dict[str, Any]:
+        made = body(w)
+        first = {k: v for k, v in {**made["key_results"][0], **changes}.items()
+                 if v is not MISSING}
+        return {**made, "key_results": [first, *made["key_results"][1:]]}
+    return make
+
+
+def key_result_cases(base: Body) -> tuple[Case, ...]:
+    kr_loc = ("body", "key_results", 0)
+    return (
+        Case("no key results", 422, json=with_(base, key_results=[]),
+             loc=("body", "key_results")),
+        Case("six key results", 422,
+             json=with_(base, key_results=[key_result() for _ in range(6)]),
+             loc=("body", "key_results")),
+        Case("key_results not a list", 422, json=with_(base, key_results=key_result())),
+        Case("a key result not an object", 422, json=with_(base, key_results=["clicks"])),
+        Case("unknown metric", 422, json=with_key_result(base, metric="likes"),
+             loc=(*kr_loc, "metric")),
+        Case("metric in capitals", 422, json=with_key_result(base, metric="Clicks"),
+             loc=(*kr_loc, "metric")),
+        Case("metric empty", 422, json=with_key_result(base, metric=""),
+             loc=(*kr_loc, "metric")),
+        Case("metric null", 422, json=with_key_result(base, metric=None),
+             loc=(*kr_loc, "metric")),
+        Case("a report field that is no KPI (vs_paid)", 422,
+             json=with_key_result(base, metric="vs_paid"), loc=(*kr_loc, "metric")),
+        Case("unknown metric in the second key result", 422,
+             json=lambda w: {**base(w), "key_results": [key_result(), key_result("nope")]},
+             loc=("body", "key_results", 1, "metric")),
+        Case("key result without metric", 422, json=with_key_result(base, metric=MISSING),
+             loc=(*kr_loc, "metric")),
+        Case("key result without target", 422, json=with_key_result(base, target=MISSING),
+             loc=(*kr_loc, "target")),
+        Case("key result without title", 422, json=with_key_result(base, title=MISSING),
+             loc=(*kr_loc, "title")),
+        Case("key result with an empty title", 422, json=with_key_result(base, title=""),
+             loc=(*kr_loc, "title")),
+        *(Case(f"target {label}", 422, json=with_key_result(base, target=value),
+               loc=(*kr_loc, "target"))
+          for label, value in (("not a number", "abc"), ("NaN", "NaN"),
+                               ("Infinity", "Infinity"), ("null", None),
+                               ("over 24 digits", "1e30"), ("a list", [1]))),
+        Case("baseline not a number", 422, json=with_key_result(base, baseline="abc"),
+             loc=(*kr_loc, "baseline")),
+        Case("baseline NaN", 422, json=with_key_result(base, baseline="NaN"),
+             loc=(*kr_loc, "baseline")),
+        Case("a current value of its own", 422, json=with_key_result(base, current=10),
+             loc=(*kr_loc, "current")),
+    )
+
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{API}/auth/login"): Route(
@@ -882,6 +1039,259 @@ ROUTES: dict[tuple[str, str], Route] = {
             Case("an API key's id", 404, target="key"),
         ),
     ),
+    # --- gamification and programs ----------------------------------------------------
+    ("PUT", f"{API}/settings/points"): Route(
+        caller="admin",
+        valid=points_body,
+        cases=(
+            *(case for name in POINT_RULES for case in points_field_cases(name)),
+            Case("a rule the contract does not have", 422,
+                 json=with_(points_body, profile_completed=5),
+                 loc=("body", "profile_completed")),
+            Case("rules nested in an object", 422, json=lambda w: {"rules": points_body(w)},
+                 loc=("body", "rules")),
+        ),
+    ),
+    ("PUT", f"{API}/settings/emv"): Route(
+        caller="admin",
+        valid=emv_body,
+        cases=(
+            *(Case(f"currency {label}", 422, json=with_(emv_body, currency=value),
+                   loc=("body", "currency"))
+              for label, value in (("2 letters", "EU"), ("4 letters", "EURO"), ("empty", ""),
+                                   ("with a digit", "E1R"), ("a sign", "€"),
+                                   ("numeric code", 978), ("null", None),
+                                   ("with spaces", " EUR "))),
+            *(Case(f"linkedin CPM {label}", 422, loc=("body", "cpm", "linkedin"),
+                   json=lambda w, v=value: {**emv_body(w), "cpm": {"linkedin": v}})
+              for label, value in {**BAD_MONEY, "null": None, "negative 0.0001": "-0.0001",
+                                   "5 decimal places": "0.00001", "15 digits": "1" * 15,
+                                   "a bare negative number": -30}.items()),
+            Case("CPM a bare NaN literal", 422,
+                 content=b'{"currency": "EUR", "cpm": {"linkedin": NaN}}',
+                 content_type="application/json"),
+            Case("CPM a bare Infinity literal", 422,
+                 content=b'{"currency": "EUR", "cpm": {"x": Infinity}}',
+                 content_type="application/json"),
+            Case("negative CPM after a good one", 422, loc=("body", "cpm", "x"),
+                 json=lambda w: {**emv_body(w), "cpm": {"linkedin": "30", "x": "-6"}}),
+            Case("unknown network", 422, json=with_(emv_body, cpm={"myspace": "10"})),
+            Case("network in capitals", 422, json=with_(emv_body, cpm={"LinkedIn": "10"})),
+            Case("an empty network name", 422, json=with_(emv_body, cpm={"": "10"})),
+            Case("unknown network after a good one", 422,
+                 json=with_(emv_body, cpm={"linkedin": "10", "tiktok": "10"})),
+            Case("cpm a number", 422, json=with_(emv_body, cpm=30), loc=("body", "cpm")),
+            Case("cpm a list", 422, json=with_(emv_body, cpm=[30]), loc=("body", "cpm")),
+            Case("cpm null", 422, json=with_(emv_body, cpm=None), loc=("body", "cpm")),
+        ),
+    ),
+    ("POST", f"{API}/pilots"): Route(
+        caller="manager",
+        valid=pilot_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no name", 422, json=without(pilot_body, "name"), loc=("body", "name")),
+            Case("no starts_on", 422, json=without(pilot_body, "starts_on"),
+                 loc=("body", "starts_on")),
+            Case("no ends_on", 422, json=without(pilot_body, "ends_on"),
+                 loc=("body", "ends_on")),
+            Case("empty name", 422, json=with_(pilot_body, name=""), loc=("body", "name")),
+            Case("blank name", 422, json=with_(pilot_body, name="   "), loc=("body", "name")),
+            Case("name too long", 422, json=with_(pilot_body, name="n" * 201),
+                 loc=("body", "name")),
+            Case("name not a string", 422, json=with_(pilot_body, name=5),
+                 loc=("body", "name")),
+            *date_cases("starts_on", pilot_body),
+            *date_cases("ends_on", pilot_body),
+            Case("ends_on before starts_on", 422,
+                 json=with_(pilot_body, starts_on="2030-09-29", ends_on="2030-09-02")),
+            Case("ends_on the day before starts_on", 422,
+                 json=with_(pilot_body, starts_on="2030-09-02", ends_on="2030-09-01")),
+            Case("unknown group id", 422, json=with_(pilot_body, group_ids=[UNKNOWN_ID]),
+                 loc=("body", "group_ids", 0)),
+            Case("an unknown group id after a known one", 422,
+                 json=lambda w: {**pilot_body(w), "group_ids": [w.ids["group"], "nope"]},
+                 loc=("body", "group_ids", 1)),
+            Case("a topic id given as a group id", 422,
+                 json=lambda w: {**pilot_body(w), "group_ids": [w.ids["topic"]]},
+                 loc=("body", "group_ids", 0)),
+            Case("unknown user id", 422, json=with_(pilot_body, user_ids=[UNKNOWN_ID]),
+                 loc=("body", "user_ids", 0)),
+            Case("an unknown user id after known ones", 422,
+                 json=lambda w: {**pilot_body(w),
+                                 "user_ids": [w.ids["user"], w.ids["advocate"], UNKNOWN_ID]},
+                 loc=("body", "user_ids", 2)),
+            Case("a group id given as a user id", 422,
+                 json=lambda w: {**pilot_body(w), "user_ids": [w.ids["group"]]},
+                 loc=("body", "user_ids", 0)),
+            Case("an empty user id", 422, json=with_(pilot_body, user_ids=[""]),
+                 loc=("body", "user_ids", 0)),
+            Case("group_ids not a list", 422, json=with_(pilot_body, group_ids="Sales"),
+                 loc=("body", "group_ids")),
+            Case("user_ids not a list", 422, json=with_(pilot_body, user_ids=UNKNOWN_ID),
+                 loc=("body", "user_ids")),
+            Case("baseline with more conversions than visits", 422,
+                 json=with_(pilot_body, baseline={"paid_visits": 10, "paid_conversions": 11}),
+                 loc=("body", "baseline")),
+            Case("baseline with negative visits", 422,
+                 json=with_(pilot_body, baseline={"paid_visits": -1, "paid_conversions": 0}),
+                 loc=("body", "baseline", "paid_visits")),
+            Case("baseline with fractional conversions", 422,
+                 json=with_(pilot_body, baseline={"paid_visits": 10, "paid_conversions": 1.5}),
+                 loc=("body", "baseline", "paid_conversions")),
+            Case("baseline without paid_conversions", 422,
+                 json=with_(pilot_body, baseline={"paid_visits": 10}),
+                 loc=("body", "baseline", "paid_conversions")),
+            Case("baseline with a rate of its own", 422,
+                 json=with_(pilot_body, baseline={"paid_visits": 10, "paid_conversions": 1,
+                                                  "paid_rate": 0.1}),
+                 loc=("body", "baseline", "paid_rate")),
+            Case("baseline a number", 422, json=with_(pilot_body, baseline=1000),
+                 loc=("body", "baseline")),
+            Case("warnings of its own", 422, json=with_(pilot_body, warnings=[]),
+                 loc=("body", "warnings")),
+        ),
+    ),
+    ("PATCH", f"{API}/pilots/{{pilot_id}}"): Route(
+        caller="manager", target="pilot",
+        valid=lambda w: {"name": "Renamed pilot", "ends_on": day(30).isoformat(),
+                         "group_ids": [w.ids["other_group"]], "user_ids": [w.ids["advocate"]],
+                         "baseline": None},
+        cases=(
+            Case("empty name", 422, json={"name": ""}, loc=("body", "name")),
+            Case("name not a string", 422, json={"name": 5}, loc=("body", "name")),
+            *date_cases("starts_on", lambda w: {}, patch=True),
+            *date_cases("ends_on", lambda w: {}, patch=True),
+            Case("ends_on before the stored starts_on", 422,
+                 json=lambda w: {"ends_on": day(-30).isoformat()}),
+            Case("starts_on after the stored ends_on", 422,
+                 json=lambda w: {"starts_on": day(30).isoformat()}),
+            Case("both dates, ends_on first", 422,
+                 json={"starts_on": "2030-09-29", "ends_on": "2030-09-02"}),
+            Case("unknown group id", 422, json={"group_ids": [UNKNOWN_ID]},
+                 loc=("body", "group_ids", 0)),
+            Case("unknown user id", 422, json={"user_ids": ["nope"]},
+                 loc=("body", "user_ids", 0)),
+            Case("valid name with an unknown user id", 422,
+                 json=lambda w: {"name": "Half Applied",
+                                 "user_ids": [w.ids["advocate"], UNKNOWN_ID]},
+                 loc=("body", "user_ids", 1)),
+            Case("valid dates with an unknown group id", 422,
+                 json={"starts_on": "2030-09-02", "ends_on": "2030-09-29",
+                       "group_ids": [UNKNOWN_ID]}),
+            Case("valid name with dates the wrong way round", 422,
+                 json={"name": "Half Applied", "starts_on": "2030-09-29",
+                       "ends_on": "2030-09-02"}),
+            Case("baseline with more conversions than visits", 422,
+                 json={"baseline": {"paid_visits": 10, "paid_conversions": 11}},
+                 loc=("body", "baseline")),
+            Case("baseline with negative conversions", 422,
+                 json={"baseline": {"paid_visits": 10, "paid_conversions": -1}},
+                 loc=("body", "baseline", "paid_conversions")),
+            Case("group_ids not a list", 422, json={"group_ids": "Sales"},
+                 loc=("body", "group_ids")),
+            Case("an objective's id", 404, json={"name": "Renamed"}, target="objective"),
+        ),
+    ),
+    ("POST", f"{API}/pilots/{{pilot_id}}/feedback"): Route(
+        caller="advocate", target="pilot",
+        valid=feedback_body,
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "score")),
+            Case("no score", 422, json={"comment": "Nice"}, loc=("body", "score")),
+            *(Case(f"score {label}", 422, json=with_(feedback_body, score=value),
+                   loc=("body", "score"))
+              for label, value in (("-1", -1), ("11", 11), ("100", 100), ("fractional", 9.5),
+                                   ("a fraction in a string", "9.5"), ("not a number", "ten"),
+                                   ("null", None), ("a list", [9]), ("absurd", 10**40))),
+            Case("comment too long", 422, json=with_(feedback_body, comment="c" * 5001),
+                 loc=("body", "comment")),
+            Case("comment not a string", 422, json=with_(feedback_body, comment=["x"]),
+                 loc=("body", "comment")),
+            Case("a user of its own", 422,
+                 json=lambda w: {**feedback_body(w), "user_id": w.ids["user"]},
+                 loc=("body", "user_id")),
+            Case("a week of its own", 422,
+                 json=with_(feedback_body, week_starts_on="2030-01-07"),
+                 loc=("body", "week_starts_on")),
+            Case("a pilot the caller is not enrolled in", 403, json=feedback_body,
+                 target="other_pilot"),
+            Case("a pilot that has ended", 422, json=feedback_body, target="past_pilot"),
+            Case("a pilot that has not started", 422, json=feedback_body,
+                 target="future_pilot"),
+            Case("a second feedback in the same ISO week", 409, json=feedback_body,
+                 target="answered_pilot"),
+            Case("an objective's id", 404, json=feedback_body, target="objective"),
+        ),
+    ),
+    ("POST", f"{API}/objectives"): Route(
+        caller="manager",
+        valid=objective_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no title", 422, json=without(objective_body, "title"),
+                 loc=("body", "title")),
+            Case("no key_results", 422, json=without(objective_body, "key_results"),
+                 loc=("body", "key_results")),
+            Case("no starts_on", 422, json=without(objective_body, "starts_on"),
+                 loc=("body", "starts_on")),
+            Case("no ends_on", 422, json=without(objective_body, "ends_on"),
+                 loc=("body", "ends_on")),
+            Case("empty title", 422, json=with_(objective_body, title=""),
+                 loc=("body", "title")),
+            Case("title too long", 422, json=with_(objective_body, title="t" * 301),
+                 loc=("body", "title")),
+            *key_result_cases(objective_body),
+            *date_cases("starts_on", objective_body),
+            *date_cases("ends_on", objective_body),
+            Case("ends_on before starts_on", 422,
+                 json=with_(objective_body, starts_on="2030-06-30", ends_on="2030-04-01")),
+            Case("unknown pilot id", 422, json=with_(objective_body, pilot_id=UNKNOWN_ID),
+                 loc=("body", "pilot_id")),
+            Case("malformed pilot id", 422, json=with_(objective_body, pilot_id="' OR 1=1"),
+                 loc=("body", "pilot_id")),
+            Case("an empty pilot id", 422, json=with_(objective_body, pilot_id=""),
+                 loc=("body", "pilot_id")),
+            Case("a group id given as a pilot id", 422,
+                 json=lambda w: {**objective_body(w), "pilot_id": w.ids["group"]},
+                 loc=("body", "pilot_id")),
+            Case("pilot_id not a string", 422, json=with_(objective_body, pilot_id=5),
+                 loc=("body", "pilot_id")),
+        ),
+    ),
+    ("PATCH", f"{API}/objectives/{{objective_id}}"): Route(
+        caller="manager", target="objective",
+        valid=lambda w: {"title": "Renamed", "ends_on": "2030-06-30", "pilot_id": None,
+                         "key_results": [key_result("shares", target=40)]},
+        cases=(
+            Case("empty title", 422, json={"title": ""}, loc=("body", "title")),
+            *key_result_cases(lambda w: {"key_results": [key_result()]}),
+            Case("ends_on before the stored starts_on", 422, json={"ends_on": "2029-12-31"}),
+            Case("starts_on after the stored ends_on", 422, json={"starts_on": "2030-04-01"}),
+            Case("both dates, ends_on first", 422,
+                 json={"starts_on": "2030-06-30", "ends_on": "2030-04-01"}),
+            *date_cases("starts_on", lambda w: {}, patch=True),
+            *date_cases("ends_on", lambda w: {}, patch=True),
+            Case("unknown pilot id", 422, json={"pilot_id": UNKNOWN_ID},
+                 loc=("body", "pilot_id")),
+            Case("a group id given as a pilot id", 422,
+                 json=lambda w: {"pilot_id": w.ids["group"]}, loc=("body", "pilot_id")),
+            Case("valid title with an unknown pilot id", 422,
+                 json={"title": "Half Applied", "pilot_id": UNKNOWN_ID},
+                 loc=("body", "pilot_id")),
+            Case("valid key results with dates the wrong way round", 422,
+                 json={"key_results": [key_result("shares")], "starts_on": "2030-06-30",
+                       "ends_on": "2030-04-01"}),
+            Case("valid title with an unknown metric", 422,
+                 json={"title": "Half Applied", "key_results": [key_result("nope")]},
+                 loc=("body", "key_results", 0, "metric")),
+            Case("a pilot's id", 404, json={"title": "Renamed"}, target="pilot"),
+        ),
+    ),
+    ("DELETE", f"{API}/objectives/{{objective_id}}"): Route(
+        caller="manager", target="objective", valid=None,
+        cases=(Case("a pilot's id", 404, target="pilot"),),
+    ),
 }
 
 MALFORMED_IDS = ("nope", "x" * 300, "%FF%FE", "%C3%A9", "-1", "%20", "%27%3B--")
@@ -1217,3 +1627,119 @@ async def test_export_dates_are_checked(api: Api, world: World) -> None:
         response = await api.client.get(f"{API}/exports/shares.csv?{query}", headers=headers)
         assert response.status_code == 200, f"{query}: {response.text}"
         assert response.text.splitlines()[0].startswith("id,"), query
+
+
+# --- pilots, their KPIs and objectives ----------------------------------------------------
+
+KPI_NAMES = (
+    "enrolled", "active_advocates", "participation_rate", "posts_published", "shares",
+    "share_rate", "clicks", "unique_clicks", "clicks_per_share", "conversions", "revenue",
+    "conversion_rate", "reach", "impressions", "engagements", "engagement_rate", "emv",
+    "feedback_score", "enps",
+)
+"""The KPI names of CONTRACT §6, written out here rather than imported from the app."""
+LAST_DAY = "9999-12-31"
+"""The last day a date can hold: the day after it cannot be computed."""
+
+
+async def test_unknown_metric_is_422_listing_the_valid_names(api: Api, world: World) -> None:
+    headers = world.headers["manager"]
+    before = await snapshot(api.db)
+    for method, url, body in (
+        ("POST", f"{API}/objectives", with_key_result(objective_body, metric="likes")(world)),
+        ("PATCH", f"{API}/objectives/{world.ids['objective']}",
+         {"key_results": [key_result("likes")]}),
+    ):
+        response = await api.client.request(method, url, json=body, headers=headers)
+        await _assert_refused(api, response, 422, before)
+        messages = [e["msg"] for e in response.json()["errors"]
+                    if e["loc"] == ["body", "key_results", 0, "metric"]]
+        assert messages, response.text
+        missing = [n for n in KPI_NAMES if not re.search(rf"\b{n}\b", messages[0])]
+        assert not missing, f"{method}: {messages[0]!r} does not name {missing}"
+
+
+async def test_every_kpi_name_is_a_metric(api: Api, world: World) -> None:
+    """The control for the unknown metrics: each §6 name is accepted, five to an objective."""
+    headers = world.headers["manager"]
+    for start in range(0, len(KPI_NAMES), 5):
+        names = KPI_NAMES[start:start + 5]
+        body = {**objective_body(world), "key_results": [key_result(n) for n in names]}
+        response = await api.client.post(f"{API}/objectives", json=body, headers=headers)
+        assert response.status_code == 201, f"{names}: {response.text}"
+        assert [kr["metric"] for kr in response.json()["key_results"]] == list(names)
+
+
+async def test_pilot_kpi_dates_are_checked(api: Api, world: World) -> None:
+    """``from``/``to`` are dates, ``from ≥ to`` is 422, and each bound left out is the pilot's
+    own (the world's pilot runs from 14 days ago to 14 days ahead)."""
+    headers = world.headers["manager"]
+    pilot = f"{API}/pilots/{world.ids['pilot']}"
+    for query, loc in (("from=2030-01-02&to=2030-01-01", ["query", "to"]),
+                       ("from=2030-01-01&to=2030-01-01", ["query", "to"]),
+                       (f"from={day(15)}", ["query", "to"]),  # the day after the pilot's end
+                       (f"to={day(-14)}", ["query", "to"]),  # the pilot's first day
+                       ("from=tomorrow", ["query", "from"]),
+                       ("to=2030-02-30", ["query", "to"]),
+                       ("from=2030-1-1", ["query", "from"]),
+                       ("from=99999-01-01", ["query", "from"]),
+                       # KPI days are 2000–2999 and a range at most five years.
+                       ("from=0001-01-01&to=0001-01-02", ["query", "from"]),
+                       ("from=2020-01-01&to=2030-01-01", ["query", "to"]),
+                       ("to=", ["query", "to"])):
+        for kind in ("kpis", "kpis.csv"):
+            before = await snapshot(api.db)
+            response = await api.client.get(f"{pilot}/{kind}?{query}", headers=headers)
+            await _assert_refused(api, response, 422, before)
+            assert loc in [e["loc"] for e in response.json()["errors"]], (kind, query)
+    for query in ("", f"from={day(14)}", f"to={day(-13)}", "from=2030-01-01&to=2030-01-02"):
+        response = await api.client.get(f"{pilot}/kpis?{query}", headers=headers)
+        assert response.status_code == 200, f"{query}: {response.text}"
+        assert response.json()["pilot_id"] == world.ids["pilot"]
+        response = await api.client.get(f"{pilot}/kpis.csv?{query}", headers=headers)
+        assert response.status_code == 200, f"{query}: {response.text}"
+        assert response.text.startswith("week_start,week_end,"), query
+
+
+@pytest.mark.parametrize("kind", ["kpis", "kpis.csv"])
+async def test_kpis_up_to_the_last_representable_day_are_a_report_or_a_422(
+        api: Api, world: World, kind: str) -> None:
+    url = f"{API}/pilots/{world.ids['pilot']}/{kind}?from=9999-12-01&to={LAST_DAY}"
+    response = await api.client.get(url, headers=world.headers["manager"])
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert not problem_errors(response, 422)
+
+
+@pytest.mark.parametrize("kind", ["kpis", "kpis.csv"])
+async def test_a_pilot_ending_on_the_last_representable_day_is_refused_or_has_kpis(
+        api: Api, world: World, kind: str) -> None:
+    headers = world.headers["manager"]
+    pilot = f"{API}/pilots/{world.ids['pilot']}"
+    before = await snapshot(api.db)
+    response = await api.client.patch(pilot, json={"starts_on": "9999-12-01",
+                                                   "ends_on": LAST_DAY}, headers=headers)
+    if response.status_code == 422:
+        await _assert_refused(api, response, 422, before)
+        return
+    assert response.status_code == 200, response.text
+    report = await api.client.get(f"{pilot}/{kind}", headers=headers)
+    assert report.status_code == 200, report.text
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+async def test_an_objective_ending_on_the_last_representable_day_is_stored_or_refused(
+        api: Api, world: World, method: str) -> None:
+    headers = world.headers["manager"]
+    dates = {"starts_on": "9999-12-01", "ends_on": LAST_DAY}
+    url = f"{API}/objectives" + ("" if method == "POST" else f"/{world.ids['objective']}")
+    body = {**objective_body(world), **dates} if method == "POST" else dates
+    before = await snapshot(api.db)
+    response = await api.client.request(method, url, json=body, headers=headers)
+    if response.status_code == 422:
+        await _assert_refused(api, response, 422, before)
+        return
+    assert response.status_code in (200, 201), response.text
+    assert response.json()["ends_on"] == LAST_DAY
+    listed = await api.client.get(f"{API}/objectives", headers=headers)
+    assert listed.status_code == 200, listed.text

@@ -26,10 +26,11 @@ from app.auth.access import AdminOnly, CurrentUser, ManagerOnly
 from app.core.errors import Invalid
 from app.core.pagination import Cursor, Limit, Page
 from app.core.routing import ChorusRoute, DbSession
+from app.core.types import Day
 
 router = APIRouter(prefix="/api/v1", route_class=ChorusRoute)
-FromDay = Annotated[date | None, Query(alias="from", description="First day (inclusive).")]
-ToDay = Annotated[date | None, Query(description="Bound (exclusive): 00:00 of that day.")]
+FromDay = Annotated[Day | None, Query(alias="from", description="First day (inclusive).")]
+ToDay = Annotated[Day | None, Query(description="Bound (exclusive): 00:00 of that day.")]
 
 
 @router.post("/pilots", response_model=PilotRead, status_code=201, tags=["pilots"])
@@ -173,7 +174,11 @@ def _day_start(day: date | None, request: Request) -> datetime | None:
             responses={200: {"content": {"text/csv": {}}, "description": "CSV, header first."}})
 async def export_csv(
     kind: Annotated[str, Path(description="shares, clicks or conversions")],
-    _manager: ManagerOnly, request: Request, from_: FromDay = None, to: ToDay = None,
+    _manager: ManagerOnly, request: Request,
+    from_: Annotated[date | None, Query(alias="from", description="First day (inclusive).")]
+    = None,
+    to: Annotated[date | None, Query(description="Bound (exclusive): 00:00 of that day.")]
+    = None,
 ) -> StreamingResponse:
     """Raw shares, clicks (every request, with its flags) or conversions, streamed as CSV."""
     if from_ is not None and to is not None and from_ >= to:

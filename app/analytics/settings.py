@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import dialect_insert
 from app.core.schemas import Strict
+from app.core.types import Currency
 from app.models import AppSetting
 from app.models.enums import Network
 
@@ -22,7 +23,7 @@ Cpm = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4, allow_inf_
 
 
 class EmvSettings(Strict):
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217.")] = "USD"
+    currency: Currency = "USD"
     cpm: dict[Network, Cpm] = Field(
         default_factory=lambda: {Network(k): Decimal(v) for k, v in DEFAULT_CPM.items()},
         description="Cost per thousand followers reached, per network; networks left out "

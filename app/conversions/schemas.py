@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from app.core.schemas import Strict
-from app.core.types import Name, OutDatetime, UtcDatetime
+from app.core.types import Currency, Name, OutDatetime, UtcDatetime
 
 MAX_DIGITS = 18
 MAX_PLACES = 6
@@ -34,8 +34,6 @@ def _decimal(value: object) -> str:
 
 Money = Annotated[str, BeforeValidator(_decimal),
                   Field(description="A decimal amount, sent as a string or a number.")]
-Currency = Annotated[str, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
-                     Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
 ClickIdText = Annotated[str, Field(max_length=64)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=200,
                                   description="Your id for this conversion: replays are ignored.")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -58,3 +58,17 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc_range),
 """Input must carry an offset; output is always UTC with ``Z``."""
 OutDatetime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
 Id = Annotated[str, Field(min_length=1, max_length=64, description="An opaque id.")]
+Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31),
+                            description="A calendar day, YYYY-MM-DD (2000–2999).")]
+"""Days people plan with; the bounds keep date arithmetic (next day, next week) in range."""
+MAX_SPAN_DAYS = 366 * 5
+
+
+def check_span(starts_on: date, ends_on: date) -> None:
+    """Pilots, objectives and KPI ranges: in order, and at most five years long."""
+    if ends_on < starts_on:
+        raise ValueError("ends_on must not be before starts_on")
+    if (ends_on - starts_on).days >= MAX_SPAN_DAYS:
+        raise ValueError(f"a period spans at most {MAX_SPAN_DAYS} days")
+Currency = Annotated[str, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
+                     Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]

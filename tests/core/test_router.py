@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import httpx
 
+from app.core.config import Settings
+from app.main import create_app
 from tests.builders import Api, Role
+
+REDIS_URL = os.environ.get("CHORUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 async def test_healthz_answers_while_up(client: httpx.AsyncClient) -> None:
@@ -88,3 +95,28 @@ async def test_forged_cursor_is_422(api: Api) -> None:
     response = await api.client.get("/api/v1/topics", params={"cursor": "!!nope"}, headers=headers)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_readyz_checks_redis_when_configured(settings: Settings) -> None:
+    configured = create_app(settings.model_copy(update={"redis_url": REDIS_URL}), run_jobs=False)
+    transport = httpx.ASGITransport(app=configured)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/readyz")
+    await configured.state.db.dispose()
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    broken = create_app(Settings(_env_file=None,  # type: ignore[call-arg]
+                                 database_url=f"sqlite+aiosqlite:///{tmp_path}/no/such/dir.db",
+                                 redis_url="redis://127.0.0.1:1/0"), run_jobs=False)
+    transport = httpx.ASGITransport(app=broken)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/readyz")
+        alive = await client.get("/healthz")
+    await broken.state.db.dispose()
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"].startswith("error")
+    assert response.json()["checks"]["redis"].startswith("error")
+    assert alive.status_code == 200

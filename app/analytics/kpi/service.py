@@ -17,6 +17,7 @@ from app.analytics.pilots import service as pilots_service
 from app.core.clock import utcnow
 from app.core.db import org_tz
 from app.core.errors import Invalid
+from app.core.types import MAX_SPAN_DAYS
 from app.gamification.periods import Period, midnight, start_of
 from app.models import Pilot
 
@@ -29,6 +30,8 @@ def resolve_range(pilot: Pilot, start: date | None, end: date | None) -> tuple[d
     end = end or pilot.ends_on + timedelta(days=1)
     if start >= end:
         raise Invalid("from must be before to.", loc=["query", "to"])
+    if (end - start).days > MAX_SPAN_DAYS:
+        raise Invalid(f"A KPI range spans at most {MAX_SPAN_DAYS} days.", loc=["query", "to"])
     return start, end
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.core.schemas import Strict
-from app.core.types import Id, OutDatetime
+from app.core.types import Day, Id, OutDatetime, check_span
 
 Metric = Literal[
     "enrolled", "active_advocates", "participation_rate", "posts_published", "shares",
@@ -28,22 +28,21 @@ class KeyResultIn(Strict):
 
 class ObjectiveCreate(Strict):
     title: Title
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     pilot_id: Id | None = None
     key_results: list[KeyResultIn] = Field(min_length=1, max_length=5)
 
     @model_validator(mode="after")
     def _dates(self) -> ObjectiveCreate:
-        if self.ends_on < self.starts_on:
-            raise ValueError("ends_on must not be before starts_on")
+        check_span(self.starts_on, self.ends_on)
         return self
 
 
 class ObjectiveUpdate(Strict):
     title: Title | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     pilot_id: Id | None = None
     key_results: list[KeyResultIn] | None = Field(None, min_length=1, max_length=5)
 

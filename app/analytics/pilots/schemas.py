@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from app.core.schemas import Strict
-from app.core.types import Id, Name, OutDatetime, Text
+from app.core.types import Day, Id, Name, OutDatetime, Text, check_span
 
 Count = Annotated[int, Field(ge=0, le=10**12)]
 MIN_PILOT_DAYS = 28
@@ -25,23 +25,22 @@ class Baseline(Strict):
 
 class PilotCreate(Strict):
     name: Name
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     group_ids: list[Id] = Field(default_factory=list, max_length=200)
     user_ids: list[Id] = Field(default_factory=list, max_length=10_000)
     baseline: Baseline | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> PilotCreate:
-        if self.ends_on < self.starts_on:
-            raise ValueError("ends_on must not be before starts_on")
+        check_span(self.starts_on, self.ends_on)
         return self
 
 
 class PilotUpdate(Strict):
     name: Name | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     group_ids: list[Id] | None = Field(None, max_length=200)
     user_ids: list[Id] | None = Field(None, max_length=10_000)
     baseline: Baseline | None = None
@@ -50,8 +49,8 @@ class PilotUpdate(Strict):
 class PilotRead(BaseModel):
     id: str
     name: str
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     group_ids: list[str]
     user_ids: list[str]
     baseline: Baseline | None
