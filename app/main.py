@@ -31,7 +31,9 @@ from app.gamification.router import router as gamification_router
 from app.jobs.scheduler import InProcessScheduler
 from app.sharing.router import router as sharing_router
 from app.tracking.recorder import ClickRecorder
+from app.tracking.router import TrackedLinkMiddleware
 from app.tracking.router import router as tracking_router
+from app.tracking.service import Targets
 from app.tracking.visitors import Visitors
 
 
@@ -82,9 +84,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.site_limiter = make_limiter(settings.redis_url)
     app.state.visitors = Visitors(db)
     app.state.clicks = clicks
+    app.state.targets = Targets(db)
     app.state.metrics = HttpMetrics()
     app.state.redis_ping = _redis_pinger(settings.redis_url)
     problems.install(app)
+    app.add_middleware(TrackedLinkMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.include_router(health_router)

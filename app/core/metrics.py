@@ -29,6 +29,10 @@ class HttpMetrics:
         return _generate(self.registry), CONTENT_TYPE_LATEST
 
 
+# Counted in the metrics, not logged one line each: tracked links are recorded as clicks.
+QUIET_ROUTES = frozenset({"/s/{code}"})
+
+
 def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -61,5 +65,6 @@ class MetricsMiddleware:
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
-            log.info("request", extra={"method": method, "route": route, "status": status,
-                                       "ms": round(elapsed * 1000, 2)})
+            if route not in QUIET_ROUTES:
+                log.info("request", extra={"method": method, "route": route, "status": status,
+                                           "ms": round(elapsed * 1000, 2)})

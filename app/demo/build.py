@@ -34,11 +34,11 @@ from app.core.errors import Conflict, NotFound
 from app.demo.data import ADVOCATE_NAMES, GROUPS, POST_IDEAS, STAFF, TOPICS
 from app.gamification import service as gamification_service
 from app.gamification.periods import Period, local_day, midnight, start_of
-from app.models import AdvocateVisitor, Click, Feedback, Group, Post, Share, User
+from app.models import AdvocateVisitor, Feedback, Group, Post, Share, User
 from app.models.enums import Category, Network, PostStatus, Role
 from app.sharing import service as sharing_service
 from app.tracking.links import new_click_id
-from app.tracking.recorder import ClickDraft, write_clicks
+from app.tracking.recorder import ClickDraft, RecordedClick, write_clicks
 
 DEMO_PASSWORD = "chorus-demo"
 WEEKS = 8
@@ -193,7 +193,7 @@ async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
                 user_id=share.user_id, day=day, visitor_hash=f"self-{share.user_id}",
             ).on_conflict_do_nothing())
     drafts.sort(key=lambda d: d.occurred_at)
-    recorded: list[Click] = []
+    recorded: list[RecordedClick] = []
     with typer.progressbar(range(0, len(drafts), 500), label="clicks  ") as chunks:
         for start in chunks:
             recorded += await write_clicks(session, drafts[start:start + 500], now=now,

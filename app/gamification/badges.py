@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import dialect_insert
+from app.core.db import dialect_insert, table
 from app.models import Badge
 
 NAMES = {
@@ -26,5 +26,4 @@ async def grant(session: AsyncSession, key: str, earned: Mapping[str, datetime])
     taken back."""
     rows = [{"user_id": u, "key": key, "earned_at": at} for u, at in sorted(earned.items())]
     if rows:
-        await session.execute(
-            dialect_insert(session)(Badge).values(rows).on_conflict_do_nothing())
+        await session.execute(dialect_insert(session)(table(Badge)).on_conflict_do_nothing(), rows)

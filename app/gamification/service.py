@@ -12,17 +12,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import dialect_insert, new_id, org_tz
+from app.core.db import dialect_insert, new_id, org_tz, table
 from app.gamification import badges
 from app.gamification.periods import Period, local_day, period_starts
 from app.gamification.rules import point_rules
-from app.models import Click, Conversion, PeriodStats, PointsEntry, Post, Share, ShareDay
+from app.models import Conversion, PeriodStats, PointsEntry, Post, Share, ShareDay
 from app.models.enums import PostStatus
+from app.tracking.recorder import RecordedClick
 
 _COUNTERS = ("points", "shares", "clicks", "conversions")
 
@@ -43,14 +43,14 @@ class Tally:
     async def write(self, session: AsyncSession) -> None:
         if not self.rows:
             return
-        insert = dialect_insert(session)(PeriodStats)
-        values = [{"user_id": u, "period": p.value, "starts_on": s,
-                   **dict(zip(_COUNTERS, counts, strict=True))}
-                  for (u, p, s), counts in sorted(self.rows.items())]
-        await session.execute(insert.values(values).on_conflict_do_update(
+        totals = table(PeriodStats)
+        insert = dialect_insert(session)(totals)
+        await session.execute(insert.on_conflict_do_update(
             index_elements=["user_id", "period", "starts_on"],
-            set_={c: getattr(PeriodStats, c) + getattr(insert.excluded, c) for c in _COUNTERS},
-        ))
+            set_={c: totals.c[c] + insert.excluded[c] for c in _COUNTERS},
+        ), [{"user_id": u, "period": p.value, "starts_on": s,
+             **dict(zip(_COUNTERS, counts, strict=True))}
+            for (u, p, s), counts in sorted(self.rows.items())])
         self.rows.clear()
 
 
@@ -92,7 +92,7 @@ async def _share_badges(session: AsyncSession, user_id: str, moment: datetime) -
         await badges.grant(session, "streak-4", {user_id: moment})
 
 
-async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
+async def on_clicks(session: AsyncSession, clicks: Sequence[RecordedClick]) -> None:
     """Counted clicks (not bot, not self) add to the advocate's totals; unique ones earn
     points, at most the daily cap per share and local day. Every counted click gets a ledger
     row (zero points when not unique or capped), so replaying clicks changes nothing.
@@ -107,7 +107,7 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
     rules = await point_rules(session)
     owners = dict((await session.execute(select(Share.id, Share.user_id).where(
         Share.id.in_({c.share_id for c in counted})))).all())
-    groups: dict[tuple[str, date], list[Click]] = defaultdict(list)
+    groups: dict[tuple[str, date], list[RecordedClick]] = defaultdict(list)
     for click in counted:
         groups[(click.share_id, local_day(click.occurred_at, tz))].append(click)
     # The recorder's daily counts already wrote (and so locked) these rows in this
@@ -115,7 +115,7 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
     spent = {(s, d): p for s, d, p in (await session.execute(
         select(ShareDay.share_id, ShareDay.day, ShareDay.click_points)
         .where(tuple_(ShareDay.share_id, ShareDay.day).in_(list(groups))))).all()}
-    planned: dict[str, tuple[Click, str, tuple[str, date], int]] = {}
+    planned: dict[str, tuple[RecordedClick, str, tuple[str, date], int]] = {}
     for key, group in groups.items():
         used = spent.get(key, 0)
         for click in group:
@@ -124,12 +124,14 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
                 points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - used))
             used += points
             planned[f"click:{click.click_id}"] = (click, str(owners[key[0]]), key, points)
+    ledger = table(PointsEntry)
     inserted = set(await session.scalars(
-        dialect_insert(session)(PointsEntry).values([
-            {"id": new_id(), "event_key": event_key, "user_id": user_id, "kind": "click",
-             "points": points, "occurred_at": click.occurred_at, "share_id": click.share_id}
-            for event_key, (click, user_id, _, points) in planned.items()
-        ]).on_conflict_do_nothing(index_elements=["event_key"]).returning(PointsEntry.event_key)))
+        dialect_insert(session)(ledger).on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(ledger.c.event_key),
+        [{"id": new_id(), "event_key": event_key, "user_id": user_id, "kind": "click",
+          "points": points, "occurred_at": click.occurred_at, "share_id": click.share_id,
+          "created_at": click.occurred_at}
+         for event_key, (click, user_id, _, points) in planned.items()]))
     tally = Tally()
     awarded: dict[tuple[str, date], int] = defaultdict(int)
     first_click: dict[str, datetime] = {}
@@ -141,7 +143,7 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[Click]) -> None:
                                        first_click.get(user_id, click.occurred_at))
     updates = [{"s": s, "d": d, "n": n} for (s, d), n in awarded.items() if n]
     if updates:
-        days = cast(Table, ShareDay.__table__)  # Core: one executemany, not ORM bulk mode
+        days = table(ShareDay)
         await session.execute(
             update(days).where(days.c.share_id == bindparam("s"), days.c.day == bindparam("d"))
             .values(click_points=days.c.click_points + bindparam("n")), updates)

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import Database, dialect_insert, new_id, org_tz
+from app.core.db import Database, dialect_insert, new_id, org_tz, table
 from app.models import AdvocateVisitor, AuthToken, Click, ShareDay, UniqueVisit
 
 log = logging.getLogger("chorus.tracking")
@@ -43,7 +43,21 @@ class ClickDraft:
     session_token_hash: str | None
 
 
-ClickHook = Callable[[AsyncSession, Sequence[Click]], Awaitable[None]]
+@dataclass(frozen=True)
+class RecordedClick:
+    """A click as written, flags decided: what the hooks (points, totals) see."""
+
+    id: str
+    click_id: str
+    share_id: str
+    occurred_at: datetime
+    bot: bool
+    is_self: bool
+    is_unique: bool
+
+
+ClickHook = Callable[[AsyncSession, Sequence[RecordedClick]], Awaitable[None]]
+_CLICKS = table(Click)
 
 
 async def _self_clicks(session: AsyncSession, drafts: Sequence[ClickDraft],
@@ -77,34 +91,31 @@ async def _first_visits(session: AsyncSession, drafts: Sequence[ClickDraft]) -> 
         first.setdefault((d.share_id, d.day, d.visitor_hash), d.click_id)
     if not first:
         return set()
+    visits = table(UniqueVisit)
     inserted = (await session.execute(
-        dialect_insert(session)(UniqueVisit)
-        .values([{"share_id": s, "day": day, "visitor_hash": h} for s, day, h in first])
-        .on_conflict_do_nothing()
-        .returning(UniqueVisit.share_id, UniqueVisit.day, UniqueVisit.visitor_hash)
+        dialect_insert(session)(visits).on_conflict_do_nothing()
+        .returning(visits.c.share_id, visits.c.day, visits.c.visitor_hash),
+        [{"share_id": s, "day": day, "visitor_hash": h} for s, day, h in first],
     )).all()
     return {first[(s, day, h)] for s, day, h in inserted}
 
 
 async def write_clicks(session: AsyncSession, drafts: Sequence[ClickDraft], *,
-                       now: datetime, hooks: Sequence[ClickHook] = ()) -> list[Click]:
+                       now: datetime, hooks: Sequence[ClickHook] = ()) -> list[RecordedClick]:
     """Decide each click's flags (once: they never change) and insert the clicks."""
     humans = [d for d in drafts if not d.bot]
     own = await _self_clicks(session, humans, now) if humans else set()
     unique = await _first_visits(session, [d for d in humans if d.click_id not in own])
-    clicks = [
-        Click(id=new_id(), click_id=d.click_id, share_id=d.share_id, occurred_at=d.occurred_at,
-              day=d.day, visitor_hash=d.visitor_hash, device=d.device,
-              referrer_host=d.referrer_host, bot=d.bot, is_self=d.click_id in own,
-              is_unique=d.click_id in unique)
-        for d in drafts
-    ]
-    await session.execute(insert(Click), [
+    clicks = [RecordedClick(id=new_id(), click_id=d.click_id, share_id=d.share_id,
+                            occurred_at=d.occurred_at, bot=d.bot, is_self=d.click_id in own,
+                            is_unique=d.click_id in unique) for d in drafts]
+    # Core executemany: the hot path has no use for ORM objects.
+    await session.execute(insert(_CLICKS), [
         {"id": c.id, "click_id": c.click_id, "share_id": c.share_id,
-         "occurred_at": c.occurred_at, "day": c.day, "visitor_hash": c.visitor_hash,
-         "device": c.device, "referrer_host": c.referrer_host, "bot": c.bot,
-         "is_self": c.is_self, "is_unique": c.is_unique}
-        for c in clicks
+         "occurred_at": c.occurred_at, "day": d.day, "visitor_hash": d.visitor_hash,
+         "device": d.device, "referrer_host": d.referrer_host, "bot": c.bot,
+         "self": c.is_self, "is_unique": c.is_unique}
+        for c, d in zip(clicks, drafts, strict=True)
     ])
     await count_daily(session, clicks)
     for hook in hooks:
@@ -112,7 +123,7 @@ async def write_clicks(session: AsyncSession, drafts: Sequence[ClickDraft], *,
     return clicks
 
 
-async def count_daily(session: AsyncSession, clicks: Sequence[Click]) -> None:
+async def count_daily(session: AsyncSession, clicks: Sequence[RecordedClick]) -> None:
     """Add counted clicks (not bot, not self) to their share's total for the local day."""
     tz = org_tz(session)
     days: dict[tuple[str, date], list[int]] = {}
@@ -124,14 +135,13 @@ async def count_daily(session: AsyncSession, clicks: Sequence[Click]) -> None:
             counts[1] += click.is_unique
     if not days:
         return
-    insert = dialect_insert(session)(ShareDay)
-    await session.execute(insert.values([
-        {"share_id": s, "day": d, "clicks": c, "unique_clicks": u, "click_points": 0}
-        for (s, d), (c, u) in sorted(days.items())
-    ]).on_conflict_do_update(index_elements=["share_id", "day"], set_={
-        "clicks": ShareDay.clicks + insert.excluded.clicks,
-        "unique_clicks": ShareDay.unique_clicks + insert.excluded.unique_clicks,
-    }))
+    share_days = table(ShareDay)
+    insert = dialect_insert(session)(share_days)
+    await session.execute(insert.on_conflict_do_update(index_elements=["share_id", "day"], set_={
+        "clicks": share_days.c.clicks + insert.excluded.clicks,
+        "unique_clicks": share_days.c.unique_clicks + insert.excluded.unique_clicks,
+    }), [{"share_id": s, "day": d, "clicks": c, "unique_clicks": u, "click_points": 0}
+         for (s, d), (c, u) in sorted(days.items())])
 
 
 class ClickRecorder:

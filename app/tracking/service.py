@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.auth.principal import SESSION_COOKIE
 from app.auth.tokens import token_hash
@@ -47,21 +48,46 @@ class Target:
     campaign: str | None
 
 
+_FIRST_TOPIC = (
+    select(Topic.slug).join(PostTopic, PostTopic.topic_id == Topic.id)
+    .where(PostTopic.post_id == Post.id).order_by(Topic.slug).limit(1).scalar_subquery()
+)
+_TARGET = (
+    select(Share.id, Share.user_id, Share.network, Post.url, Post.campaign, _FIRST_TOPIC)
+    .join(Post, Post.id == Share.post_id).where(Share.code == bindparam("code"))
+)
+
+
 async def find_target(db: Database, code: str) -> Target | None:
-    first_topic = (
-        select(Topic.slug).join(PostTopic, PostTopic.topic_id == Topic.id)
-        .where(PostTopic.post_id == Post.id).order_by(Topic.slug).limit(1)
-        .scalar_subquery()
-    )
-    async with db.sessionmaker() as session:
-        row = (await session.execute(
-            select(Share.id, Share.user_id, Share.network, Post.url, Post.campaign, first_topic)
-            .join(Post, Post.id == Share.post_id).where(Share.code == code)
-        )).first()
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(_TARGET, {"code": code})).first()
     if row is None:
         return None
     share_id, advocate_id, network, url, campaign, topic_slug = row
     return Target(share_id, advocate_id, str(network), url, campaign or topic_slug)
+
+
+class Targets:
+    """Codes resolved in the last few seconds, so a burst on one link reads the database
+    once. A post's new URL or campaign reaches its links within ``TTL`` seconds."""
+
+    TTL = 5.0
+    MAX = 50_000
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._known: dict[str, tuple[float, Target | None]] = {}
+
+    async def get(self, code: str) -> Target | None:
+        now = time.monotonic()
+        hit = self._known.get(code)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        target = await find_target(self._db, code)
+        if len(self._known) >= self.MAX:
+            self._known.clear()
+        self._known[code] = (now + self.TTL, target)
+        return target
 
 
 def not_found() -> HTMLResponse:
@@ -81,9 +107,9 @@ def _referrer_host(request: Request) -> str | None:
 
 
 async def follow(request: Request, code: str, *, click_param: str, recorder: ClickRecorder,
-                 visitors: Visitors, db: Database) -> Response:
+                 visitors: Visitors, targets: Targets) -> Response:
     """Redirect to the stored post URL; a GET is recorded as a click before the 302 leaves."""
-    target = await find_target(db, code) if CODE_PATTERN.match(code) else None
+    target = await targets.get(code) if CODE_PATTERN.match(code) else None
     if target is None:
         return not_found()
     click_id = new_click_id()

@@ -113,10 +113,11 @@ async def build(db: Database) -> World:
             _click(s["a3-p3"], at(18, 1), "v6"),
             _click(s["o1-p1"], at(7), "v7"),
         ], now=at(18, 2), hooks=[gamification_service.on_clicks])
-        by_visitor = {c.visitor_hash + c.occurred_at.isoformat(): c.click_id for c in clicks}
-        v1_first = by_visitor["v1" + at(5, 13).isoformat()]
-        v3 = by_visitor["v3" + at(12, 18).isoformat()]
-        v7 = by_visitor["v7" + at(7).isoformat()]
+        ids = {c.click_id for c in clicks}
+        v1_first = f"{s['a1-p1'].code}-v1-{at(5, 13):%d%H%M}-0"
+        v3 = f"{s['a2-p2'].code}-v3-{at(12, 18):%d%H%M}-0"
+        v7 = f"{s['o1-p1'].code}-v7-{at(7):%d%H%M}-0"
+        assert {v1_first, v3, v7} <= ids
         for external_id, click_id, value, when in [
             ("c1", v1_first, "100", at(5, 16)),
             ("c1", v1_first, "999", at(5, 17)),  # a replay: ignored
