@@ -12,12 +12,10 @@ One route is no role's: ``POST /conversions`` takes only an API key with the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-import fastapi.routing
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -39,6 +37,7 @@ from app.models import Base, Conversion, Feedback, Share, StatsSnapshot, Topic, 
 from app.models.enums import Network
 from app.sharing import service as sharing_service
 from tests.builders import PASSWORD, Api, PostStatus, Role, make_post, make_topic, make_user
+from tests.routes import iter_api_routes
 
 API = "/api/v1"
 PUBLIC, ADVOCATE, MARKETER, MANAGER, ADMIN = "public", "advocate", "marketer", "manager", "admin"
@@ -135,21 +134,6 @@ ROLE_CALLERS = ("advocate", "marketer", "manager", "admin")
 CALLERS = ("anonymous", "deactivated", *ROLE_CALLERS, "key:read", CONVERSIONS_KEY)
 UNKNOWN_ID = "0123456789abcdef0123456789abcdef"
 STATS: dict[str, object] = {"impressions": 120, "likes": 7, "comments": 2, "reshares": 1}
-
-
-def iter_api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
-    """Every APIRoute with its full path, whether ``app.routes`` holds the routes themselves
-    (older FastAPI) or included routers that expand into route contexts (newer FastAPI)."""
-    walk = getattr(fastapi.routing, "iter_route_contexts", None)
-    if walk is None:
-        for route in app.routes:
-            if isinstance(route, APIRoute):
-                yield route.path, route
-        return
-    for context in walk(app.routes):
-        original = context.original_route
-        if isinstance(original, APIRoute):
-            yield context.path or original.path, original
 
 
 def api_routes(app: FastAPI) -> dict[tuple[str, str], APIRoute]:

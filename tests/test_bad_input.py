@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import json as jsonlib
 import re
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-import fastapi.routing
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from sqlalchemy import select
 
 from app.analytics.okr import service as okr_service
@@ -42,6 +40,7 @@ from app.models.enums import Network
 from app.sharing import service as sharing_service
 from app.tracking.visitors import rotate
 from tests.builders import PASSWORD, Api, Role, make_post, make_topic, make_user
+from tests.routes import iter_api_routes
 
 API = "/api/v1"
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -104,21 +103,6 @@ def problem_errors(response: httpx.Response, status: int) -> list[str]:
                                 for i in items):
             errors.append(f"422 without errors[{{loc, msg}}]: {body!r}")
     return errors
-
-
-def iter_api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
-    """Every APIRoute with its full path (older FastAPI lists them in ``app.routes``; newer
-    FastAPI lists included routers, expanded by ``iter_route_contexts``)."""
-    walk = getattr(fastapi.routing, "iter_route_contexts", None)
-    if walk is None:
-        for route in app.routes:
-            if isinstance(route, APIRoute):
-                yield route.path, route
-        return
-    for context in walk(app.routes):
-        original = context.original_route
-        if isinstance(original, APIRoute):
-            yield context.path or original.path, original
 
 
 def write_routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, PlainSerializer
 
 from app.auth.passwords import MIN_PASSWORD_LENGTH
+from app.core.errors import Invalid
 
 
 def _email(value: str) -> str:
@@ -62,6 +63,16 @@ Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31),
                             description="A calendar day, YYYY-MM-DD (2000–2999).")]
 """Days people plan with; the bounds keep date arithmetic (next day, next week) in range."""
 MAX_SPAN_DAYS = 366 * 5
+
+
+def changed_span(changes: dict[str, Any], starts_on: date, ends_on: date) -> tuple[date, date]:
+    """The period after a PATCH that may move either end; 422 when it no longer holds."""
+    new = changes.get("starts_on") or starts_on, changes.get("ends_on") or ends_on
+    try:
+        check_span(*new)
+    except ValueError as exc:
+        raise Invalid(str(exc), loc=["body", "ends_on"]) from exc
+    return new
 
 
 def check_span(starts_on: date, ends_on: date) -> None:

@@ -17,7 +17,7 @@ from app.analytics.okr.schemas import KeyResultIn, KeyResultRead, ObjectiveCreat
 from app.analytics.pilots import service as pilots_service
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
-from app.core.types import check_span
+from app.core.types import changed_span
 from app.models import KeyResult, Objective, Pilot
 
 OBJECTIVE_ORDER = (SortKey(Objective.created_at, descending=True, is_datetime=True),
@@ -70,13 +70,8 @@ async def update(session: AsyncSession, objective: Objective, changes: dict[str,
         objective.pilot_id = changes["pilot_id"]
     if changes.get("title") is not None:
         objective.title = changes["title"]
-    starts_on = changes.get("starts_on") or objective.starts_on
-    ends_on = changes.get("ends_on") or objective.ends_on
-    try:
-        check_span(starts_on, ends_on)
-    except ValueError as exc:
-        raise Invalid(str(exc), loc=["body", "ends_on"]) from exc
-    objective.starts_on, objective.ends_on = starts_on, ends_on
+    objective.starts_on, objective.ends_on = changed_span(changes, objective.starts_on,
+                                                          objective.ends_on)
     if key_results is not None:
         await _set_key_results(session, objective, key_results)
     await session.flush()

@@ -21,7 +21,7 @@ from app.core.db import dialect_insert, new_id, org_tz
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
 from app.core.references import known_ids, replace_links
-from app.core.types import check_span
+from app.core.types import changed_span
 from app.gamification.periods import Period, local_day, start_of
 from app.models import Feedback, Group, Pilot, User, pilot_groups, pilot_users, user_groups
 
@@ -63,13 +63,7 @@ async def create(session: AsyncSession, *, data: PilotCreate) -> Pilot:
 async def update(session: AsyncSession, pilot: Pilot, changes: dict[str, Any]) -> Pilot:
     if changes.get("name") is not None:
         pilot.name = changes["name"]
-    starts_on = changes.get("starts_on") or pilot.starts_on
-    ends_on = changes.get("ends_on") or pilot.ends_on
-    try:
-        check_span(starts_on, ends_on)
-    except ValueError as exc:
-        raise Invalid(str(exc), loc=["body", "ends_on"]) from exc
-    pilot.starts_on, pilot.ends_on = starts_on, ends_on
+    pilot.starts_on, pilot.ends_on = changed_span(changes, pilot.starts_on, pilot.ends_on)
     if "baseline" in changes:
         baseline = changes["baseline"]
         pilot.paid_visits = baseline["paid_visits"] if baseline else None
