@@ -1,19 +1,21 @@
-"""The KPI definitions of CONTRACT §6, as pure functions over ``Facts``.
+"""The KPI definitions of CONTRACT §6, computed in one pass over ``Facts``.
 
-A report is computed for a window of local days ``[start, end)`` and a scope: a set of
-advocates (the cohort, or one group's part of it), and optionally a network or a topic that
-shares and posts must match. Ratios with a zero denominator are None; money is Decimal.
+Every fact (a share, a day of clicks, a conversion, a published post, a feedback score)
+is added to each report it belongs to: the total, its network, each topic of its post, each
+group of its advocate, and its (clipped) week. A post or advocate in two topics or groups
+counts in both. Network and topic reports keep the whole cohort; a group's report is its
+members'. Ratios with a zero denominator are None; money is Decimal until rendered.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.analytics.kpi.facts import Advocate, Facts, PostFact, ShareFact
+from app.analytics.kpi.facts import Advocate, Facts, ShareFact
 from app.gamification.periods import midnight
 
 KPI_NAMES = (
@@ -22,113 +24,12 @@ KPI_NAMES = (
     "conversion_rate", "reach", "impressions", "engagements", "engagement_rate", "emv",
     "feedback_score", "enps",
 )
-
-
-@dataclass(frozen=True)
-class Scope:
-    advocates: dict[str, Advocate]
-    network: str | None = None
-    topic: str | None = None
-
-    def share_ok(self, share: ShareFact) -> bool:
-        return (share.user_id in self.advocates
-                and (self.network is None or share.network == self.network)
-                and (self.topic is None or self.topic in share.topics))
-
-    def post_ok(self, post: PostFact) -> bool:
-        return self.topic is None or self.topic in post.topics
+Key = tuple[str, str]
+TOTAL: Key = ("total", "")
 
 
 def ratio(numerator: int | Decimal, denominator: int | Decimal) -> float | None:
     return None if not denominator else float(numerator) / float(denominator)
-
-
-def _visible_pairs(posts: list[PostFact], advocates: dict[str, Advocate]) -> tuple[int, int]:
-    """(posts seen by at least one advocate, Σ over advocates of the posts each can see).
-    Advocates are grouped by the topics they follow: visibility depends on nothing else."""
-    by_follows = Counter(a.topics for a in advocates.values())
-    seen = total = 0
-    for post in posts:
-        viewers = sum(n for follows, n in by_follows.items()
-                      if not follows or follows & post.topics)
-        seen += viewers > 0
-        total += viewers
-    return seen, total
-
-
-def report(facts: Facts, scope: Scope, start: date, end: date) -> dict[str, Any]:
-    start_at, end_at = midnight(start, facts.tz), midnight(end, facts.tz)
-    posts = [p for p in facts.posts.values()
-             if start_at <= p.published_at < end_at and scope.post_ok(p)]
-    shares = [s for s in facts.shares.values()
-              if scope.share_ok(s) and start_at <= s.created_at < end_at]
-    counted = [s for s in facts.shares.values() if scope.share_ok(s)]
-    enrolled = len(scope.advocates)
-    active = len({s.user_id for s in shares})
-    posts_seen, visible_total = _visible_pairs(posts, scope.advocates)
-    post_ids = {p.id for p in posts}
-    pairs = {(s.user_id, s.post_id) for s in shares if s.post_id in post_ids}
-
-    clicks = unique_clicks = 0
-    for share in counted:
-        for day, (c, u) in share.clicks_by_day.items():
-            if start <= day < end:
-                clicks += c
-                unique_clicks += u
-
-    share_ids = {s.id for s in counted}
-    conversions = [c for c in facts.conversions
-                   if c.share_id in share_ids and start_at <= c.occurred_at < end_at]
-    by_currency: dict[str, Decimal] = defaultdict(Decimal)
-    for conversion in conversions:
-        if conversion.value is not None:
-            by_currency[conversion.currency] += conversion.value
-    if len(by_currency) == 1:
-        revenue_currency, revenue = next(iter(by_currency.items()))
-    elif not by_currency:
-        revenue_currency, revenue = facts.emv_currency, Decimal(0)
-    else:
-        revenue_currency, revenue = None, None
-
-    impressions = engagements = with_stats = 0
-    emv = Decimal(0)
-    for share in shares:
-        before_end = [s for s in share.snapshots if s[0] < end_at]
-        if before_end:
-            with_stats += 1
-            impressions += before_end[-1][1]
-            engagements += before_end[-1][2]
-        emv += Decimal(share.followers) / 1000 * facts.cpm.get(share.network, Decimal(0))
-
-    scores = [score for uid, at, score in facts.feedback
-              if uid in scope.advocates and start_at <= at < end_at]
-    promoters = sum(s >= 9 for s in scores)
-    detractors = sum(s <= 6 for s in scores)
-    return {
-        "enrolled": enrolled,
-        "active_advocates": active,
-        "participation_rate": ratio(active, enrolled),
-        "posts_published": posts_seen,
-        "shares": len(shares),
-        "share_rate": ratio(len(pairs), visible_total),
-        "clicks": clicks,
-        "unique_clicks": unique_clicks,
-        "clicks_per_share": ratio(clicks, len(shares)),
-        "conversions": len(conversions),
-        "revenue": _money(revenue),
-        "revenue_currency": revenue_currency,
-        "revenue_by_currency": {c: _money(v) for c, v in sorted(by_currency.items())},
-        "conversion_rate": ratio(len(conversions), unique_clicks),
-        "reach": sum(s.followers for s in shares),
-        "impressions": impressions,
-        "engagements": engagements,
-        "shares_with_stats": with_stats,
-        "engagement_rate": ratio(engagements, impressions),
-        "emv": _money(emv),
-        "emv_currency": facts.emv_currency,
-        "feedback_score": sum(scores) / len(scores) if scores else None,
-        "enps": (100 * (promoters - detractors) / len(scores)) if scores else None,
-    }
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -136,3 +37,226 @@ def _money(value: Decimal | None) -> str | None:
         return None
     return format(value.normalize(), "f") if value else "0"
 
+
+@dataclass
+class _Sums:
+    enrolled: int = 0
+    active: set[str] = field(default_factory=set)
+    shares: int = 0
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+    posts_seen: int = 0
+    visible_total: int = 0
+    clicks: int = 0
+    unique_clicks: int = 0
+    conversions: int = 0
+    by_currency: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    reach: int = 0
+    impressions: int = 0
+    engagements: int = 0
+    with_stats: int = 0
+    emv: Decimal = Decimal(0)
+    scores: list[int] = field(default_factory=list)
+
+    def render(self, fallback_currency: str) -> dict[str, Any]:
+        if len(self.by_currency) == 1:
+            revenue_currency, revenue = next(iter(self.by_currency.items()))
+        elif not self.by_currency:
+            revenue_currency, revenue = fallback_currency, Decimal(0)
+        else:
+            revenue_currency, revenue = None, None
+        scores = self.scores
+        promoters = sum(s >= 9 for s in scores)
+        detractors = sum(s <= 6 for s in scores)
+        return {
+            "enrolled": self.enrolled,
+            "active_advocates": len(self.active),
+            "participation_rate": ratio(len(self.active), self.enrolled),
+            "posts_published": self.posts_seen,
+            "shares": self.shares,
+            "share_rate": ratio(len(self.pairs), self.visible_total),
+            "clicks": self.clicks,
+            "unique_clicks": self.unique_clicks,
+            "clicks_per_share": ratio(self.clicks, self.shares),
+            "conversions": self.conversions,
+            "revenue": _money(revenue),
+            "revenue_currency": revenue_currency,
+            "revenue_by_currency": {c: _money(v) for c, v in sorted(self.by_currency.items())},
+            "conversion_rate": ratio(self.conversions, self.unique_clicks),
+            "reach": self.reach,
+            "impressions": self.impressions,
+            "engagements": self.engagements,
+            "shares_with_stats": self.with_stats,
+            "engagement_rate": ratio(self.engagements, self.impressions),
+            "emv": _money(self.emv),
+            "emv_currency": fallback_currency,
+            "feedback_score": sum(scores) / len(scores) if scores else None,
+            "enps": 100 * (promoters - detractors) / len(scores) if scores else None,
+        }
+
+
+@dataclass
+class Reports:
+    total: dict[str, Any]
+    by_network: dict[str, dict[str, Any]]
+    by_topic: dict[str, dict[str, Any]]
+    by_group: dict[str, dict[str, Any]]
+    weekly: list[dict[str, Any]]
+
+
+class _Pass:
+    def __init__(self, facts: Facts, weeks: list[tuple[date, date]]) -> None:
+        self.facts = facts
+        self.weeks = weeks
+        self.week_ends = [midnight(end, facts.tz) for _, end in weeks]
+        self.start_at = midnight(facts.start, facts.tz)
+        self.end_at = midnight(facts.end, facts.tz)
+        self.sums: dict[Key, _Sums] = defaultdict(_Sums)
+        self.members: dict[str, list[Advocate]] = defaultdict(list)
+        for advocate in facts.advocates.values():
+            for group in advocate.groups:
+                self.members[group].append(advocate)
+
+    def week_of(self, day: date) -> int | None:
+        for index, (start, end) in enumerate(self.weeks):
+            if start <= day < end:
+                return index
+        return None
+
+    def local_week(self, moment: datetime) -> int | None:
+        return self.week_of(moment.astimezone(self.facts.tz).date())
+
+    def keys(self, share: ShareFact, week: int | None) -> list[Key]:
+        keys = [TOTAL, ("network", share.network)]
+        keys += [("topic", t) for t in share.topics]
+        advocate = self.facts.advocates[share.user_id]
+        keys += [("group", g) for g in advocate.groups]
+        if week is not None:
+            keys.append(("week", str(week)))
+        return keys
+
+    @staticmethod
+    def _newest_before(share: ShareFact, end: datetime) -> tuple[int, int] | None:
+        found = None
+        for taken_at, impressions, engagements in share.snapshots:
+            if taken_at < end:
+                found = (impressions, engagements)
+        return found
+
+    def run(self) -> Reports:
+        facts = self.facts
+        posts = [p for p in facts.posts.values() if self.start_at <= p.published_at < self.end_at]
+        post_week = {p.id: self.local_week(p.published_at) for p in posts}
+        for share in facts.shares.values():
+            if not self.start_at <= share.created_at < self.end_at:
+                continue
+            week = self.local_week(share.created_at)
+            for key in self.keys(share, week):
+                sums = self.sums[key]
+                sums.shares += 1
+                sums.active.add(share.user_id)
+                sums.reach += share.followers
+                sums.emv += (Decimal(share.followers) / 1000
+                             * facts.cpm.get(share.network, Decimal(0)))
+                end = self.end_at if key[0] != "week" else self.week_ends[int(key[1])]
+                snapshot = self._newest_before(share, end)
+                if snapshot is not None:
+                    sums.with_stats += 1
+                    sums.impressions += snapshot[0]
+                    sums.engagements += snapshot[1]
+                if share.post_id in post_week and (
+                        key[0] != "week" or post_week[share.post_id] == week):
+                    sums.pairs.add((share.user_id, share.post_id))
+        for share in facts.shares.values():
+            for day, (clicks, unique) in share.clicks_by_day.items():
+                if facts.start <= day < facts.end:
+                    for key in self.keys(share, self.week_of(day)):
+                        self.sums[key].clicks += clicks
+                        self.sums[key].unique_clicks += unique
+        for conversion in facts.conversions:
+            if not self.start_at <= conversion.occurred_at < self.end_at:
+                continue
+            share = facts.shares[conversion.share_id]
+            for key in self.keys(share, self.local_week(conversion.occurred_at)):
+                sums = self.sums[key]
+                sums.conversions += 1
+                if conversion.value is not None:
+                    sums.by_currency[conversion.currency] += conversion.value
+        self._posts(posts, post_week)
+        self._people()
+        return self._render()
+
+    def _posts(self, posts: list[Any], post_week: dict[str, int | None]) -> None:
+        """posts_published and the share-rate denominator: viewers per post, counted by the
+        set of topics each advocate follows (visibility depends on nothing else)."""
+        everyone = Counter(a.topics for a in self.facts.advocates.values())
+        by_group = {g: Counter(a.topics for a in members) for g, members in self.members.items()}
+
+        def viewers(follows: Counter[frozenset[str]], topics: frozenset[str]) -> int:
+            return sum(n for followed, n in follows.items() if not followed or followed & topics)
+
+        for post in posts:
+            seen = viewers(everyone, post.topics)
+            targets: list[tuple[Key, int]] = [(TOTAL, seen)]
+            targets += [(("topic", t), seen) for t in post.topics]
+            week = post_week[post.id]
+            if week is not None:
+                targets.append((("week", str(week)), seen))
+            targets += [(("group", g), viewers(c, post.topics)) for g, c in by_group.items()]
+            for key, count in targets:
+                self.sums[key].posts_seen += count > 0
+                self.sums[key].visible_total += count
+
+    def _people(self) -> None:
+        for uid, at, score in self.facts.feedback:
+            if not self.start_at <= at < self.end_at:
+                continue
+            keys: list[Key] = [TOTAL]
+            keys += [("group", g) for g in self.facts.advocates[uid].groups]
+            week = self.local_week(at)
+            if week is not None:
+                keys.append(("week", str(week)))
+            for key in keys:
+                self.sums[key].scores.append(score)
+        self.sums[TOTAL].enrolled = len(self.facts.advocates)
+        for group, members in self.members.items():
+            self.sums[("group", group)].enrolled = len(members)
+
+    def _render(self) -> Reports:
+        total = self.sums[TOTAL]
+        currency = self.facts.emv_currency
+
+        def like_total(key: Key, *, posts: bool) -> dict[str, Any]:
+            # Network and topic reports keep the cohort, its feedback and (networks) its posts.
+            sums = self.sums[key]
+            sums.enrolled, sums.scores = total.enrolled, total.scores
+            if posts:
+                sums.posts_seen, sums.visible_total = total.posts_seen, total.visible_total
+            return sums.render(currency)
+
+        kinds: dict[str, list[str]] = defaultdict(list)
+        for kind, name in list(self.sums):
+            kinds[kind].append(name)
+        weekly = []
+        for index in range(len(self.weeks)):
+            sums = self.sums[("week", str(index))]
+            sums.enrolled = total.enrolled
+            weekly.append(sums.render(currency))
+        return Reports(
+            total=total.render(currency),
+            by_network={n: like_total(("network", n), posts=True)
+                        for n in sorted(kinds["network"])},
+            by_topic={t: like_total(("topic", t), posts=False) for t in sorted(kinds["topic"])},
+            by_group={g: self.sums[("group", g)].render(currency)
+                      for g in sorted(self.members)},
+            weekly=weekly,
+        )
+
+
+def reports(facts: Facts, weeks: list[tuple[date, date]]) -> Reports:
+    """Every report of a KPI response: the total, breakdowns and ``weeks`` (which must lie in
+    and cover ``[facts.start, facts.end)``)."""
+    return _Pass(facts, weeks).run()
+
+
+def totals(facts: Facts) -> dict[str, Any]:
+    return reports(facts, []).total

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import CompoundSelect, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics.settings import emv_settings
@@ -22,6 +22,8 @@ from app.models import (
     ShareDay,
     StatsSnapshot,
     User,
+    pilot_groups,
+    pilot_users,
     user_groups,
     user_topics,
 )
@@ -80,90 +82,86 @@ class Facts:
     emv_currency: str
 
 
-async def _advocates(session: AsyncSession, cohort: set[str] | None,
-                     cutoff: datetime) -> dict[str, Advocate]:
-    """Cohort users not deactivated at ``cutoff`` (None: the whole organisation)."""
-    stmt = select(User.id).where(or_(User.deactivated_at.is_(None),
-                                     User.deactivated_at > cutoff))
-    if cohort is not None:
-        stmt = stmt.where(User.id.in_(cohort))
-    ids = set(await session.scalars(stmt))
-    topics: dict[str, set[str]] = defaultdict(set)
-    groups: dict[str, set[str]] = defaultdict(set)
-    if ids:
-        for uid, tid in await session.execute(
-                select(user_topics.c.user_id, user_topics.c.topic_id)
-                .where(user_topics.c.user_id.in_(ids))):
-            topics[uid].add(tid)
-        for uid, gid in await session.execute(
-                select(user_groups.c.user_id, user_groups.c.group_id)
-                .where(user_groups.c.user_id.in_(ids))):
-            groups[uid].add(gid)
-    return {u: Advocate(u, frozenset(topics[u]), frozenset(groups[u])) for u in ids}
+def cohort_of_pilot(pilot_id: str) -> CompoundSelect:
+    """The current members of the pilot's groups plus its listed users, as SQL: the cohort
+    stays in the database (a list of a thousand ids as parameters defeats the planner)."""
+    return select(pilot_users.c.user_id).where(pilot_users.c.pilot_id == pilot_id).union(
+        select(user_groups.c.user_id)
+        .join(pilot_groups, pilot_groups.c.group_id == user_groups.c.group_id)
+        .where(pilot_groups.c.pilot_id == pilot_id))
 
 
-async def _post_topics(session: AsyncSession, post_ids: set[str]) -> dict[str, frozenset[str]]:
-    found: dict[str, set[str]] = defaultdict(set)
-    if post_ids:
-        for pid, tid in await session.execute(
-                select(PostTopic.post_id, PostTopic.topic_id)
-                .where(PostTopic.post_id.in_(post_ids))):
-            found[pid].add(tid)
-    return {pid: frozenset(found[pid]) for pid in post_ids}
-
-
-async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: set[str] | None, start: date,
-               end: date, start_at: datetime, end_at: datetime, cutoff: datetime,
+async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | None,
+               start: date, end: date, start_at: datetime, end_at: datetime, cutoff: datetime,
                pilot_id: str | None) -> Facts:
-    advocates = await _advocates(session, cohort, cutoff)
-    ids = set(advocates)
+    """``cohort``: the users to report on (None: the whole organisation); those deactivated
+    at ``cutoff`` are left out."""
+    enrolled = select(User.id).where(or_(User.deactivated_at.is_(None),
+                                         User.deactivated_at > cutoff))
+    if cohort is not None:
+        enrolled = enrolled.where(User.id.in_(cohort))
+    ids = set(await session.scalars(enrolled))
+    topics_of: dict[str, set[str]] = defaultdict(set)
+    groups_of: dict[str, set[str]] = defaultdict(set)
+    for uid, tid in await session.execute(select(user_topics.c.user_id, user_topics.c.topic_id)
+                                          .where(user_topics.c.user_id.in_(enrolled))):
+        topics_of[uid].add(tid)
+    for uid, gid in await session.execute(select(user_groups.c.user_id, user_groups.c.group_id)
+                                          .where(user_groups.c.user_id.in_(enrolled))):
+        groups_of[uid].add(gid)
+    advocates = {u: Advocate(u, frozenset(topics_of[u]), frozenset(groups_of[u])) for u in ids}
+
+    in_range_days = (ShareDay.day >= start) & (ShareDay.day < end)
+    converted = (Conversion.attributed.is_(True) & (Conversion.occurred_at >= start_at)
+                 & (Conversion.occurred_at < end_at))
+    created = (Share.created_at >= start_at) & (Share.created_at < end_at)
+    # The shares a report touches: made in the range, or clicked or converted in it.
+    touched = select(Share.id).where(Share.user_id.in_(enrolled)).where(or_(
+        created,
+        exists().where(ShareDay.share_id == Share.id, in_range_days),
+        exists().where(Conversion.share_id == Share.id, converted),
+    ))
+    shares_rows = (await session.execute(
+        select(Share.id, Share.user_id, Share.post_id, Share.network, Share.follower_count,
+               Share.created_at).where(Share.id.in_(touched)))).all()
+    published = ((Post.published_at >= start_at) & (Post.published_at < end_at))
     posts_rows = (await session.execute(
-        select(Post.id, Post.published_at)
-        .where(Post.published_at >= start_at, Post.published_at < end_at))).all()
-    share_cols = (Share.id, Share.user_id, Share.post_id, Share.network, Share.follower_count,
-                  Share.created_at)
-    shares_rows = list((await session.execute(
-        select(*share_cols).where(Share.user_id.in_(ids), Share.created_at >= start_at,
-                                  Share.created_at < end_at))).all()) if ids else []
-    day_rows = (await session.execute(
-        select(ShareDay.share_id, ShareDay.day, ShareDay.clicks, ShareDay.unique_clicks)
-        .join(Share, Share.id == ShareDay.share_id)
-        .where(Share.user_id.in_(ids), ShareDay.day >= start, ShareDay.day < end))).all() \
-        if ids else []
+        select(Post.id, Post.published_at).where(published))).all()
+    topics: dict[str, set[str]] = defaultdict(set)
+    for pid, tid in await session.execute(
+            select(PostTopic.post_id, PostTopic.topic_id).where(or_(
+                PostTopic.post_id.in_(select(Post.id).where(published)),
+                PostTopic.post_id.in_(select(Share.post_id).where(Share.id.in_(touched)))))):
+        topics[pid].add(tid)
+    shares = {r[0]: ShareFact(r[0], r[1], r[2], str(r[3]), r[4], r[5], frozenset(topics[r[2]]))
+              for r in shares_rows}
+    for sid, day, clicks, unique in await session.execute(
+            select(ShareDay.share_id, ShareDay.day, ShareDay.clicks, ShareDay.unique_clicks)
+            .join(Share, Share.id == ShareDay.share_id)
+            .where(Share.user_id.in_(enrolled), in_range_days)):
+        shares[sid].clicks_by_day[day] = (clicks, unique)
     conversion_rows = (await session.execute(
         select(Conversion.share_id, Conversion.occurred_at, Conversion.value,
                Conversion.currency)
-        .where(Conversion.attributed.is_(True), Conversion.advocate_id.in_(ids),
-               Conversion.occurred_at >= start_at, Conversion.occurred_at < end_at))).all() \
-        if ids else []
-    known = {r[0] for r in shares_rows}
-    extra = ({r[0] for r in day_rows} | {r[0] for r in conversion_rows}) - known
-    if extra:
-        shares_rows += list((await session.execute(
-            select(*share_cols).where(Share.id.in_(extra)))).all())
-    topics = await _post_topics(session, {r[0] for r in posts_rows} | {r[2] for r in shares_rows})
-    shares = {r[0]: ShareFact(r[0], r[1], r[2], str(r[3]), r[4], r[5], topics[r[2]])
-              for r in shares_rows}
-    for sid, day, clicks, unique in day_rows:
-        shares[sid].clicks_by_day[day] = (clicks, unique)
-    if known:
-        for sid, taken_at, impressions, likes, comments, reshares in await session.execute(
-                select(StatsSnapshot.share_id, StatsSnapshot.taken_at,
-                       StatsSnapshot.impressions, StatsSnapshot.likes, StatsSnapshot.comments,
-                       StatsSnapshot.reshares)
-                .where(StatsSnapshot.share_id.in_(known), StatsSnapshot.taken_at < end_at)
-                .order_by(StatsSnapshot.taken_at, StatsSnapshot.id)):
-            shares[sid].snapshots.append((taken_at, impressions, likes + comments + reshares))
+        .where(converted, Conversion.advocate_id.in_(enrolled)))).all()
+    for sid, taken_at, impressions, likes, comments, reshares in await session.execute(
+            select(StatsSnapshot.share_id, StatsSnapshot.taken_at, StatsSnapshot.impressions,
+                   StatsSnapshot.likes, StatsSnapshot.comments, StatsSnapshot.reshares)
+            .join(Share, Share.id == StatsSnapshot.share_id)
+            .where(Share.user_id.in_(enrolled), created, StatsSnapshot.taken_at < end_at)
+            .order_by(StatsSnapshot.taken_at, StatsSnapshot.id)):
+        shares[sid].snapshots.append((taken_at, impressions, likes + comments + reshares))
     feedback_stmt = select(Feedback.user_id, Feedback.created_at, Feedback.score).where(
-        Feedback.user_id.in_(ids), Feedback.created_at >= start_at, Feedback.created_at < end_at)
+        Feedback.user_id.in_(enrolled), Feedback.created_at >= start_at,
+        Feedback.created_at < end_at)
     if pilot_id is not None:
         feedback_stmt = feedback_stmt.where(Feedback.pilot_id == pilot_id)
-    feedback = [(uid, at, score) for uid, at, score in
-                (await session.execute(feedback_stmt)).all()] if ids else []
+    feedback = [(uid, at, score) for uid, at, score in (await session.execute(feedback_stmt))]
     settings = await emv_settings(session)
     return Facts(
         tz=tz, start=start, end=end, advocates=advocates,
-        posts={pid: PostFact(pid, at, topics[pid]) for pid, at in posts_rows if at is not None},
+        posts={pid: PostFact(pid, at, frozenset(topics[pid])) for pid, at in posts_rows
+               if at is not None},
         shares=shares,
         conversions=[ConversionFact(sid, at, Decimal(v) if v is not None else None, cur)
                      for sid, at, v, cur in conversion_rows if sid is not None],

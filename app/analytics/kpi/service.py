@@ -7,10 +7,11 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import CompoundSelect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.analytics.kpi.compute import KPI_NAMES, Scope, report
-from app.analytics.kpi.facts import Facts, load
+from app.analytics.kpi.compute import KPI_NAMES, reports
+from app.analytics.kpi.facts import Facts, cohort_of_pilot, load
 from app.analytics.kpi.schemas import KpiReport, Kpis, WeekKpis
 from app.analytics.kpi.stats import compare
 from app.analytics.pilots import service as pilots_service
@@ -35,7 +36,8 @@ def resolve_range(pilot: Pilot, start: date | None, end: date | None) -> tuple[d
     return start, end
 
 
-async def facts_for(session: AsyncSession, *, cohort: set[str] | None, start: date, end: date,
+async def facts_for(session: AsyncSession, *, cohort: CompoundSelect | None, start: date,
+                    end: date,
                     pilot_id: str | None) -> Facts:
     tz = org_tz(session)
     start_at, end_at = midnight(start, tz), midnight(end, tz)
@@ -54,14 +56,9 @@ def weeks(start: date, end: date) -> list[tuple[date, date]]:
 
 
 def build(facts: Facts, pilot: Pilot) -> KpiReport:
-    start, end = facts.start, facts.end
-    base = Scope(facts.advocates)
-    totals = report(facts, base, start, end)
-    counted = [s for s in facts.shares.values() if base.share_ok(s)]
-    networks = sorted({s.network for s in counted})
-    topics = sorted({t for s in counted for t in s.topics}
-                    | {t for p in facts.posts.values() for t in p.topics})
-    groups = sorted({g for a in facts.advocates.values() for g in a.groups})
+    spans = weeks(facts.start, facts.end)
+    result = reports(facts, spans)
+    totals = result.total
     vs_paid = None
     warnings = pilots_service.warnings(pilot)
     if pilot.paid_visits is not None and pilot.paid_conversions is not None:
@@ -71,16 +68,12 @@ def build(facts: Facts, pilot: Pilot) -> KpiReport:
             warnings.append(f"Only {totals['unique_clicks']} unique clicks: with fewer than "
                             f"{MIN_SAMPLE}, the normal approximation behind vs_paid is weak.")
     return KpiReport(
-        pilot_id=pilot.id, from_=start, to=end, **totals, vs_paid=vs_paid,
-        by_network={n: Kpis(**report(facts, Scope(facts.advocates, network=n), start, end))
-                    for n in networks},
-        by_topic={t: Kpis(**report(facts, Scope(facts.advocates, topic=t), start, end))
-                  for t in topics},
-        by_group={g: Kpis(**report(facts, Scope({u: a for u, a in facts.advocates.items()
-                                                 if g in a.groups}), start, end))
-                  for g in groups},
-        weekly=[WeekKpis(week_start=ws, week_end=we, **report(facts, base, ws, we))
-                for ws, we in weeks(start, end)],
+        pilot_id=pilot.id, from_=facts.start, to=facts.end, **totals, vs_paid=vs_paid,
+        by_network={k: Kpis(**v) for k, v in result.by_network.items()},
+        by_topic={k: Kpis(**v) for k, v in result.by_topic.items()},
+        by_group={k: Kpis(**v) for k, v in result.by_group.items()},
+        weekly=[WeekKpis(week_start=ws, week_end=we, **values)
+                for (ws, we), values in zip(spans, result.weekly, strict=True)],
         warnings=warnings,
     )
 
@@ -88,9 +81,8 @@ def build(facts: Facts, pilot: Pilot) -> KpiReport:
 async def pilot_report(session: AsyncSession, pilot: Pilot, *, start: date | None,
                        end: date | None) -> KpiReport:
     start, end = resolve_range(pilot, start, end)
-    cohort = await pilots_service.cohort_ids(session, pilot)
-    return build(await facts_for(session, cohort=cohort, start=start, end=end,
-                                 pilot_id=pilot.id), pilot)
+    return build(await facts_for(session, cohort=cohort_of_pilot(pilot.id), start=start,
+                                 end=end, pilot_id=pilot.id), pilot)
 
 
 def _csv_value(value: Any) -> str:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.analytics.kpi.compute import Scope, report
+from app.analytics.kpi.compute import totals
+from app.analytics.kpi.facts import cohort_of_pilot
 from app.analytics.kpi.service import facts_for
 from app.analytics.okr.schemas import KeyResultIn, KeyResultRead, ObjectiveCreate, ObjectiveRead
-from app.analytics.pilots import service as pilots_service
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
 from app.core.types import changed_span
@@ -106,14 +106,11 @@ async def to_read(session: AsyncSession, objectives: Sequence[Objective]) -> lis
             krs[kr.objective_id].append(kr)
     out = []
     for objective in objectives:
-        cohort = None
-        if objective.pilot_id is not None:
-            pilot = await session.get(Pilot, objective.pilot_id)
-            cohort = await pilots_service.cohort_ids(session, pilot) if pilot else set()
+        cohort = cohort_of_pilot(objective.pilot_id) if objective.pilot_id else None
         start, end = objective.starts_on, objective.ends_on + timedelta(days=1)
         facts = await facts_for(session, cohort=cohort, start=start, end=end,
                                 pilot_id=objective.pilot_id)
-        values = report(facts, Scope(facts.advocates), start, end)
+        values = totals(facts)
         out.append(ObjectiveRead(
             id=objective.id, title=objective.title, starts_on=objective.starts_on,
             ends_on=objective.ends_on, pilot_id=objective.pilot_id,
