@@ -44,7 +44,9 @@ test-postgres: install
 		$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/publisher.py
+	$(BIN)/python -m bench.publisher
+	$(BIN)/python -m bench.redirect
+	$(BIN)/python -m bench.analytics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

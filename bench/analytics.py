@@ -81,6 +81,7 @@ from app.main import create_app
 from app.models import User
 from app.models.enums import Network, PostStatus, Role
 from app.tracking.links import CODE_ALPHABET, CODE_LENGTH
+from bench.postgres import connect_args, pg_admin
 from bench.publisher import PERIOD, Progress, StatementStat, captured_statements, explain, p90
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -467,20 +468,6 @@ def click_chunks(program: Program) -> Iterator[list[tuple[Any, ...]]]:
 # --------------------------------------------------------------------------- loading
 
 
-def _connect_args(url: URL, database: str) -> dict[str, Any]:
-    return {"user": url.username or "postgres", "password": url.password,
-            "host": url.host or "127.0.0.1", "port": url.port or 5432, "database": database}
-
-
-async def pg_admin(url: URL, sql: str) -> None:
-    """One statement on the server's ``postgres`` database (CREATE/DROP DATABASE)."""
-    connection = await asyncpg.connect(**_connect_args(url, "postgres"))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def step(message: str) -> None:
     print(f"  {message}", file=sys.stderr, flush=True)
 
@@ -598,7 +585,7 @@ async def load(url: str, size: Size, now: datetime) -> Built:
     step(f"{size.label}: generating {size.advocates:,} advocates, their posts and shares")
     program = build_program(size, now)
     parsed = make_url(url)
-    connection = await asyncpg.connect(**_connect_args(parsed, parsed.database or "postgres"))
+    connection = await asyncpg.connect(**connect_args(parsed, parsed.database or "postgres"))
     try:
         for setting in ("synchronous_commit = off", "maintenance_work_mem = '1GB'",
                         "work_mem = '256MB'"):

@@ -41,7 +41,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import delete, event, insert, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -51,6 +50,7 @@ from app.core.db import Database, new_id
 from app.core.migrate import upgrade
 from app.models import Post, PostTopic, Topic
 from app.models.enums import Category, PostStatus
+from bench.postgres import pg_admin
 
 GOAL_RATIO = 1.5
 CHUNK = 10_000  # posts per executemany
@@ -90,7 +90,7 @@ class Target:
         """A fresh, empty database for the ``index``-th size; its URL."""
         if self.is_postgres:
             name = f"chorus_bench_{os.getpid()}_{index}"
-            asyncio.run(_pg_admin(self.base, f'CREATE DATABASE "{name}"'))
+            asyncio.run(pg_admin(self.base, f'CREATE DATABASE "{name}"'))
             self.created.append(name)
             url = self.base.set(database=name)
         else:
@@ -106,7 +106,7 @@ class Target:
     def remove_all(self) -> None:
         for name in reversed(self.created):
             if self.is_postgres:
-                asyncio.run(_pg_admin(self.base,
+                asyncio.run(pg_admin(self.base,
                                       f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             else:
                 for suffix in ("", "-wal", "-shm", "-journal"):
@@ -134,18 +134,6 @@ def make_target(database_url: str | None) -> Target:
                             f"chorus_bench_{os.getpid()}_<i>)", base=url)
     raise SystemExit(f"unsupported backend {backend!r}: use sqlite+aiosqlite or "
                      "postgresql+asyncpg")
-
-
-async def _pg_admin(url: URL, sql: str) -> None:
-    """Run one statement on the server's ``postgres`` database (CREATE/DROP DATABASE)."""
-    connection = await asyncpg.connect(
-        user=url.username or "postgres", password=url.password, host=url.host or "127.0.0.1",
-        port=url.port or 5432, database="postgres",
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 # --------------------------------------------------------------------------- progress

@@ -47,7 +47,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL, make_url
@@ -55,6 +54,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+
+from bench.postgres import pg_admin
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -112,14 +113,14 @@ class Target:
     def create(self) -> None:
         if self.is_postgres:
             name = self.url.database
-            asyncio.run(_pg_admin(self.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            asyncio.run(_pg_admin(self.url, f'CREATE DATABASE "{name}"'))
+            asyncio.run(pg_admin(self.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(pg_admin(self.url, f'CREATE DATABASE "{name}"'))
         self.created = True
 
     def remove(self) -> None:
         if self.created:
             if self.is_postgres:
-                asyncio.run(_pg_admin(
+                asyncio.run(pg_admin(
                     self.url, f'DROP DATABASE IF EXISTS "{self.url.database}" WITH (FORCE)'))
             else:
                 for suffix in ("", "-wal", "-shm", "-journal"):
@@ -149,18 +150,6 @@ def make_target(database_url: str | None) -> Target:
                       url.set(drivername="postgresql+asyncpg", database=name))
     raise SystemExit(f"unsupported backend {backend!r}: use sqlite+aiosqlite or "
                      "postgresql+asyncpg")
-
-
-async def _pg_admin(url: URL, sql: str) -> None:
-    """Run one statement on the server's ``postgres`` database (CREATE/DROP DATABASE)."""
-    connection = await asyncpg.connect(
-        user=url.username or "postgres", password=url.password, host=url.host or "127.0.0.1",
-        port=url.port or 5432, database="postgres",
-    )
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 async def seed_share(url: str) -> tuple[str, str]:
