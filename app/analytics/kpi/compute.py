@@ -104,10 +104,10 @@ class Reports:
 
 
 class _Pass:
-    def __init__(self, facts: Facts, weeks: list[tuple[date, date]]) -> None:
+    def __init__(self, facts: Facts) -> None:
         self.facts = facts
-        self.weeks = weeks
-        self.week_ends = [midnight(end, facts.tz) for _, end in weeks]
+        self.weeks = facts.weeks
+        self.week_ends = [midnight(end, facts.tz) for _, end in facts.weeks]
         self.start_at = midnight(facts.start, facts.tz)
         self.end_at = midnight(facts.end, facts.tz)
         self.sums: dict[Key, _Sums] = defaultdict(_Sums)
@@ -167,11 +167,10 @@ class _Pass:
                         key[0] != "week" or post_week[share.post_id] == week):
                     sums.pairs.add((share.user_id, share.post_id))
         for share in facts.shares.values():
-            for day, (clicks, unique) in share.clicks_by_day.items():
-                if facts.start <= day < facts.end:
-                    for key in self.keys(share, self.week_of(day)):
-                        self.sums[key].clicks += clicks
-                        self.sums[key].unique_clicks += unique
+            for week_index, (clicks, unique) in share.clicks_by_week.items():
+                for key in self.keys(share, week_index if self.weeks else None):
+                    self.sums[key].clicks += clicks
+                    self.sums[key].unique_clicks += unique
         for conversion in facts.conversions:
             if not self.start_at <= conversion.occurred_at < self.end_at:
                 continue
@@ -252,11 +251,7 @@ class _Pass:
         )
 
 
-def reports(facts: Facts, weeks: list[tuple[date, date]]) -> Reports:
-    """Every report of a KPI response: the total, breakdowns and ``weeks`` (which must lie in
-    and cover ``[facts.start, facts.end)``)."""
-    return _Pass(facts, weeks).run()
-
-
-def totals(facts: Facts) -> dict[str, Any]:
-    return reports(facts, []).total
+def reports(facts: Facts) -> Reports:
+    """Every report of a KPI response: the total, breakdowns and the weeks the facts were
+    loaded with (``facts.weeks``, which cover ``[facts.start, facts.end)``)."""
+    return _Pass(facts).run()

@@ -4,12 +4,13 @@ per-share daily totals, never from the clicks table)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CompoundSelect, exists, or_, select
+from sqlalchemy import CompoundSelect, case, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics.settings import emv_settings
@@ -56,7 +57,8 @@ class ShareFact:
     followers: int
     created_at: datetime
     topics: frozenset[str]
-    clicks_by_day: dict[date, tuple[int, int]] = field(default_factory=dict)
+    # (clicks, unique clicks) per week of the report (index into Facts.weeks; 0 without weeks)
+    clicks_by_week: dict[int, tuple[int, int]] = field(default_factory=dict)
     snapshots: list[tuple[datetime, int, int]] = field(default_factory=list)
 
 
@@ -73,6 +75,7 @@ class Facts:
     tz: ZoneInfo
     start: date
     end: date
+    weeks: list[tuple[date, date]]
     advocates: dict[str, Advocate]
     posts: dict[str, PostFact]
     shares: dict[str, ShareFact]
@@ -93,7 +96,7 @@ def cohort_of_pilot(pilot_id: str) -> CompoundSelect:
 
 async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | None,
                start: date, end: date, start_at: datetime, end_at: datetime, cutoff: datetime,
-               pilot_id: str | None) -> Facts:
+               pilot_id: str | None, weeks: Sequence[tuple[date, date]] = ()) -> Facts:
     """``cohort``: the users to report on (None: the whole organisation); those deactivated
     at ``cutoff`` are left out."""
     enrolled = select(User.id).where(or_(User.deactivated_at.is_(None),
@@ -135,11 +138,18 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
         topics[pid].add(tid)
     shares = {r[0]: ShareFact(r[0], r[1], r[2], str(r[3]), r[4], r[5], frozenset(topics[r[2]]))
               for r in shares_rows}
-    for sid, day, clicks, unique in await session.execute(
-            select(ShareDay.share_id, ShareDay.day, ShareDay.clicks, ShareDay.unique_clicks)
+    # Daily totals summed per share and week in the database: a pilot's clicks are read as
+    # one row per share and week, not one per click or day.
+    bucket = (case(*[(ShareDay.day < week_end, index)
+                     for index, (_, week_end) in enumerate(weeks)], else_=len(weeks) - 1)
+              if weeks else literal(0)).label("week")
+    for sid, week, clicks, unique in await session.execute(
+            select(ShareDay.share_id, bucket, func.sum(ShareDay.clicks),
+                   func.sum(ShareDay.unique_clicks))
             .join(Share, Share.id == ShareDay.share_id)
-            .where(Share.user_id.in_(enrolled), in_range_days)):
-        shares[sid].clicks_by_day[day] = (clicks, unique)
+            .where(Share.user_id.in_(enrolled), in_range_days)
+            .group_by(ShareDay.share_id, bucket)):
+        shares[sid].clicks_by_week[int(week)] = (int(clicks), int(unique))
     conversion_rows = (await session.execute(
         select(Conversion.share_id, Conversion.occurred_at, Conversion.value,
                Conversion.currency)
@@ -159,7 +169,7 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
     feedback = [(uid, at, score) for uid, at, score in (await session.execute(feedback_stmt))]
     settings = await emv_settings(session)
     return Facts(
-        tz=tz, start=start, end=end, advocates=advocates,
+        tz=tz, start=start, end=end, weeks=list(weeks), advocates=advocates,
         posts={pid: PostFact(pid, at, frozenset(topics[pid])) for pid, at in posts_rows
                if at is not None},
         shares=shares,

@@ -37,12 +37,12 @@ def resolve_range(pilot: Pilot, start: date | None, end: date | None) -> tuple[d
 
 
 async def facts_for(session: AsyncSession, *, cohort: CompoundSelect | None, start: date,
-                    end: date,
-                    pilot_id: str | None) -> Facts:
+                    end: date, pilot_id: str | None, weekly: bool = False) -> Facts:
     tz = org_tz(session)
     start_at, end_at = midnight(start, tz), midnight(end, tz)
     return await load(session, tz=tz, cohort=cohort, start=start, end=end, start_at=start_at,
-                      end_at=end_at, cutoff=min(end_at, utcnow()), pilot_id=pilot_id)
+                      end_at=end_at, cutoff=min(end_at, utcnow()), pilot_id=pilot_id,
+                      weeks=weeks(start, end) if weekly else ())
 
 
 def weeks(start: date, end: date) -> list[tuple[date, date]]:
@@ -56,8 +56,8 @@ def weeks(start: date, end: date) -> list[tuple[date, date]]:
 
 
 def build(facts: Facts, pilot: Pilot) -> KpiReport:
-    spans = weeks(facts.start, facts.end)
-    result = reports(facts, spans)
+    spans = facts.weeks
+    result = reports(facts)
     totals = result.total
     vs_paid = None
     warnings = pilots_service.warnings(pilot)
@@ -82,7 +82,7 @@ async def pilot_report(session: AsyncSession, pilot: Pilot, *, start: date | Non
                        end: date | None) -> KpiReport:
     start, end = resolve_range(pilot, start, end)
     return build(await facts_for(session, cohort=cohort_of_pilot(pilot.id), start=start,
-                                 end=end, pilot_id=pilot.id), pilot)
+                                 end=end, pilot_id=pilot.id, weekly=True), pilot)
 
 
 def _csv_value(value: Any) -> str:

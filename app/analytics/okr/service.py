@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.analytics.kpi.compute import totals
+from app.analytics.kpi.compute import reports
 from app.analytics.kpi.facts import cohort_of_pilot
 from app.analytics.kpi.service import facts_for
 from app.analytics.okr.schemas import KeyResultIn, KeyResultRead, ObjectiveCreate, ObjectiveRead
@@ -110,7 +110,7 @@ async def to_read(session: AsyncSession, objectives: Sequence[Objective]) -> lis
         start, end = objective.starts_on, objective.ends_on + timedelta(days=1)
         facts = await facts_for(session, cohort=cohort, start=start, end=end,
                                 pilot_id=objective.pilot_id)
-        values = totals(facts)
+        values = reports(facts).total
         out.append(ObjectiveRead(
             id=objective.id, title=objective.title, starts_on=objective.starts_on,
             ends_on=objective.ends_on, pilot_id=objective.pilot_id,
