@@ -10,7 +10,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, Table, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -68,9 +68,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        # A steady pool: connections opened and closed under bursts cost more than queries.
-        kwargs.setdefault("pool_size", 20)
-        kwargs.setdefault("max_overflow", 10)
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A steady pool: connections opened and closed under bursts cost more than queries.
+            kwargs.setdefault("pool_size", 20)
+            kwargs.setdefault("max_overflow", 10)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
