@@ -7,13 +7,11 @@ created and dropped here), not the shared template, since it moves the schema up
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -24,25 +22,10 @@ from sqlalchemy.engine import Connection, make_url
 from app.core.db import create_engine
 from app.core.migrate import alembic_config, downgrade, upgrade
 from app.models import Base
+from tests.databases import backend_url, pg_admin
 
 T = TypeVar("T")
-PG_ENV = "CHORUS_TEST_DATABASE_URL"
 VERSION_TABLE = "alembic_version"
-
-
-def backend_url() -> str | None:
-    """The PostgreSQL server to test against, or None for SQLite (as in conftest)."""
-    return os.environ.get(PG_ENV) or None
-
-
-async def _pg_admin(url: str, sql: str) -> None:
-    """Run ``sql`` on the server's ``postgres`` database (CREATE/DROP DATABASE)."""
-    dsn = make_url(url).set(drivername="postgresql", database="postgres")
-    conn = await asyncpg.connect(dsn.render_as_string(hide_password=False))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
@@ -53,11 +36,11 @@ def scratch_url(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
         return
     name = f"chorus_mig_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_admin(url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_admin(url, f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(url).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _inspect(url: str, fn: Callable[[Connection], T]) -> T:

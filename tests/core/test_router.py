@@ -120,3 +120,11 @@ async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) ->
     assert response.json()["checks"]["database"].startswith("error")
     assert response.json()["checks"]["redis"].startswith("error")
     assert alive.status_code == 200
+
+
+async def test_unstorable_text_in_a_query_is_422(api: Api) -> None:
+    headers = await api.headers(Role.marketer)
+    for path in ("/api/v1/posts", "/api/v1/feed", "/api/v1/queue", "/api/v1/mix"):
+        response = await api.client.get(path, params={"topic_id": "a\x00b"}, headers=headers)
+        assert response.status_code == 422, path
+        assert response.json()["errors"][0]["loc"] == ["query", "topic_id"]
