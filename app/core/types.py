@@ -59,6 +59,8 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc_range),
 """Input must carry an offset; output is always UTC with ``Z``."""
 OutDatetime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, when_used="json")]
 Id = Annotated[str, Field(min_length=1, max_length=64, description="An opaque id.")]
+MAX_COUNT = 2**31 - 1  # counts are stored in 32-bit integer columns on every backend
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31),
                             description="A calendar day, YYYY-MM-DD (2000–2999).")]
 """Days people plan with; the bounds keep date arithmetic (next day, next week) in range."""

@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
-
 from pydantic import BaseModel, Field
 
 from app.core.schemas import Strict
-from app.core.types import HttpUrl, OutDatetime
+from app.core.types import Count, HttpUrl, OutDatetime
 from app.models.enums import Network
-
-MAX_COUNT = 2**31 - 1  # the columns are 32-bit integers on every backend
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 class ShareCreate(Strict):

@@ -17,11 +17,12 @@ from app.core.db import dialect_insert, new_id
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
 from app.core.schemas import storable
+from app.core.types import MAX_COUNT
 from app.gamification import service as gamification_service
 from app.models import Click, Conversion, Post, Share, StatsSnapshot, User
 from app.models.enums import Network, PostStatus, Role
 from app.sharing.intents import caption_for, share_url
-from app.sharing.schemas import MAX_COUNT, MyShare, ShareRead, StatsEntry
+from app.sharing.schemas import MyShare, ShareRead, StatsEntry
 from app.tracking.links import new_code
 
 MY_SHARES_ORDER = (SortKey(Share.created_at, descending=True, is_datetime=True),

@@ -6,9 +6,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from app.core.schemas import Strict
-from app.core.types import Day, Id, Name, OutDatetime, Text, check_span
+from app.core.types import Count, Day, Id, Name, OutDatetime, Text, check_span
 
-Count = Annotated[int, Field(ge=0, le=10**12)]
 MIN_PILOT_DAYS = 28
 
 
