@@ -16,7 +16,6 @@ from app.models.enums import Role
 
 READ_SCOPE = "read"
 CONVERSIONS_SCOPE = "conversions:write"
-API_KEY_SCOPES = (CONVERSIONS_SCOPE, READ_SCOPE)
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
 

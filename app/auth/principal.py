@@ -24,7 +24,6 @@ class Principal:
     user: User | None = None
     api_key: ApiKey | None = None
     token_hash: str | None = None
-    via_cookie: bool = False
 
 
 async def _user_for_token(session: AsyncSession, hashed: str) -> User | None:
@@ -76,4 +75,4 @@ async def authenticate(session: AsyncSession, request: Request,
         secret_key, hashed, request.headers.get(CSRF_HEADER)
     ):
         raise Forbidden(f"Cookie-authenticated requests must carry the {CSRF_HEADER} header.")
-    return Principal(user=user, token_hash=hashed, via_cookie=True)
+    return Principal(user=user, token_hash=hashed)

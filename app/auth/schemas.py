@@ -67,11 +67,6 @@ class UserUpdate(Strict):
     active: bool | None = None
 
 
-class ImportRowError(BaseModel):
-    loc: list[str | int]
-    msg: str
-
-
 class ImportResult(BaseModel):
     created: int
     updated: int

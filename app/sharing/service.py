@@ -19,7 +19,7 @@ from app.core.pagination import SortKey, keyset, page_of
 from app.core.schemas import storable
 from app.core.types import MAX_COUNT
 from app.gamification import service as gamification_service
-from app.models import Click, Conversion, Post, Share, StatsSnapshot, User
+from app.models import Conversion, Post, Share, ShareDay, StatsSnapshot, User
 from app.models.enums import Network, PostStatus, Role
 from app.sharing.intents import caption_for, share_url
 from app.sharing.schemas import MyShare, ShareRead, StatsEntry
@@ -184,16 +184,15 @@ async def list_mine(session: AsyncSession, *, user: User, base_url: str, limit: 
 
 async def click_counts(session: AsyncSession, share_ids: Sequence[str]
                        ) -> dict[str, tuple[int, int]]:
-    """(clicks, unique clicks) per share, in the reports' sense: not bots, not self."""
+    """(clicks, unique clicks) per share, in the reports' sense: not bots, not self. Read
+    from the daily totals the recorder keeps, not by counting clicks."""
     counts: dict[str, tuple[int, int]] = defaultdict(lambda: (0, 0))
     if share_ids:
         for share_id, clicks, unique in await session.execute(
-            select(Click.share_id, func.count(), func.count().filter(Click.is_unique))
-            .where(Click.share_id.in_(share_ids), Click.bot.is_(False),
-                   Click.is_self.is_(False))
-            .group_by(Click.share_id)
+            select(ShareDay.share_id, func.sum(ShareDay.clicks), func.sum(ShareDay.unique_clicks))
+            .where(ShareDay.share_id.in_(share_ids)).group_by(ShareDay.share_id)
         ):
-            counts[share_id] = (clicks, unique)
+            counts[share_id] = (int(clicks), int(unique))
     return counts
 
 

@@ -132,7 +132,7 @@ async def test_a_bot_from_the_corpus_is_recorded_as_bot_and_never_unique(api: Ap
 
 
 async def test_two_clicks_from_one_visitor_on_one_day_make_one_unique(api: Api) -> None:
-    share, _ = await _share(api.db)
+    share, token = await _share(api.db)
     for _ in range(2):
         await api.client.get(f"/s/{share.code}", headers={"user-agent": IPHONE})
     await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
@@ -140,6 +140,9 @@ async def test_two_clicks_from_one_visitor_on_one_day_make_one_unique(api: Api) 
     assert [c.is_unique for c in clicks] == [True, False, True]
     assert clicks[0].visitor_hash == clicks[1].visitor_hash != clicks[2].visitor_hash
     assert clicks[0].device == "mobile"
+    mine = (await api.client.get("/api/v1/me/shares",
+                                 headers={"authorization": f"Bearer {token}"})).json()["items"]
+    assert (mine[0]["clicks"], mine[0]["unique_clicks"]) == (3, 2)
 
 
 async def test_the_advocates_own_session_makes_a_self_click(api: Api) -> None:

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.analytics.kpi.facts import Advocate, Facts, ShareFact
+from app.analytics.kpi.facts import Advocate, Facts, ShareFact, can_see
 from app.gamification.periods import midnight
 
 KPI_NAMES = (
@@ -191,7 +191,7 @@ class _Pass:
         by_group = {g: Counter(a.topics for a in members) for g, members in self.members.items()}
 
         def viewers(follows: Counter[frozenset[str]], topics: frozenset[str]) -> int:
-            return sum(n for followed, n in follows.items() if not followed or followed & topics)
+            return sum(n for followed, n in follows.items() if can_see(followed, topics))
 
         for post in posts:
             seen = viewers(everyone, post.topics)

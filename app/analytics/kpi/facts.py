@@ -30,15 +30,16 @@ from app.models import (
 )
 
 
+def can_see(followed: frozenset[str], post_topics: frozenset[str]) -> bool:
+    """§3: a post is visible to an advocate who follows one of its topics, or none."""
+    return not followed or bool(followed & post_topics)
+
+
 @dataclass(frozen=True)
 class Advocate:
     id: str
     topics: frozenset[str]
     groups: frozenset[str]
-
-    def sees(self, post_topics: frozenset[str]) -> bool:
-        """§3: a post is visible to an advocate who follows one of its topics, or none."""
-        return not self.topics or bool(self.topics & post_topics)
 
 
 @dataclass(frozen=True)
