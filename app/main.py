@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
 from app import __version__
 from app.analytics.router import router as analytics_router
@@ -31,7 +32,7 @@ from app.gamification.router import router as gamification_router
 from app.jobs.scheduler import InProcessScheduler
 from app.sharing.router import router as sharing_router
 from app.tracking.recorder import ClickRecorder
-from app.tracking.router import TrackedLinkMiddleware
+from app.tracking.router import TrackedLinks, is_tracked_link
 from app.tracking.router import router as tracking_router
 from app.tracking.service import Targets
 from app.tracking.visitors import Visitors
@@ -55,11 +56,21 @@ class SecretKey:
         return self._value
 
 
+class Chorus(FastAPI):
+    """The app; tracked links are answered before the middleware stack (see TrackedLinks)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if is_tracked_link(scope):
+            await self.state.tracked_links(scope, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
     settings = settings or get_settings()
     db = Database(settings.database_url, tz=settings.tz)
     scheduler = InProcessScheduler(db, settings) if run_jobs and not settings.redis_url else None
-    clicks = ClickRecorder(db, clock=utcnow, hooks=[gamification_service.on_clicks])
+    clicks = ClickRecorder(db, clock=utcnow, hooks=[gamification_service.award_clicks])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -73,7 +84,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             await clicks.close()
             await db.dispose()
 
-    app = FastAPI(
+    app = Chorus(
         title="Chorus", version=__version__, lifespan=lifespan,
         description="Employee advocacy: share company content, count it honestly.",
     )
@@ -84,11 +95,12 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.site_limiter = make_limiter(settings.redis_url)
     app.state.visitors = Visitors(db)
     app.state.clicks = clicks
-    app.state.targets = Targets(db)
     app.state.metrics = HttpMetrics()
+    app.state.tracked_links = TrackedLinks(
+        click_param=settings.click_param, recorder=clicks, visitors=app.state.visitors,
+        targets=Targets(db, click_param=settings.click_param), metrics=app.state.metrics)
     app.state.redis_ping = _redis_pinger(settings.redis_url)
     problems.install(app)
-    app.add_middleware(TrackedLinkMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.include_router(health_router)

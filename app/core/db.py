@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,15 +11,16 @@ from datetime import UTC, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, Table, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy import Connection, DateTime, Engine, String, Table, event
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 ID_LENGTH = 32
@@ -26,6 +29,13 @@ ID_LENGTH = 32
 def new_id() -> str:
     """An opaque, random id: clients must not read anything into it."""
     return uuid.uuid4().hex
+
+
+def time_ordered_id() -> str:
+    """An id like :func:`new_id` (32 hex digits, 80 of its bits random) that sorts by
+    creation time to the millisecond: rows written in bulk, such as clicks, land at the end
+    of their primary-key index instead of on a random page each."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -66,6 +76,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _writer_connection(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _begin_immediate), not the sqlite3 module.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # The click writer touches index pages all over the clicks and ledger tables: keep them
+    # in memory (64 MiB), and copy the WAL back into the database less often, so that a
+    # page written by many batches is checkpointed once (every ~32 MiB instead of ~4 MiB).
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA wal_autocheckpoint=8192")
+    cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         if make_url(url).database not in (None, "", ":memory:"):
@@ -96,6 +122,28 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    def sync_engine_url(self) -> URL | None:
+        """For an SQLite file, the same database through the synchronous driver (what the
+        click writer's thread uses); None for other backends."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return url.set(drivername="sqlite+pysqlite")
+
+    def sync_engine(self) -> Engine:
+        """A synchronous engine on the SQLite file, for one thread's own use. Its
+        transactions begin IMMEDIATE: a writer takes the lock before it reads, so it never
+        has to upgrade a read snapshot another writer has moved past."""
+        url = self.sync_engine_url()
+        if url is None:
+            raise RuntimeError("a synchronous engine is only made for an SQLite file")
+        engine = sa_create_engine(url, connect_args={"timeout": 30}, pool_size=1,
+                                  max_overflow=0)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _writer_connection)
+        event.listen(engine, "begin", _begin_immediate)
+        return engine
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: committed when the block ends, rolled back on error."""
@@ -107,12 +155,17 @@ class Database:
         await self.engine.dispose()
 
 
-def dialect_insert(session: AsyncSession) -> Any:
+def dialect_insert(session: AsyncSession | Session | Connection) -> Any:
     """The backend's INSERT construct, which knows ``on_conflict_do_nothing``/``do_update``."""
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    return insert_for(dialect.name)
+
+
+def insert_for(dialect_name: str) -> Any:
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    return sqlite_insert if dialect_name == "sqlite" else pg_insert
 
 
 def table(model: type[Base]) -> Table:
@@ -122,7 +175,7 @@ def table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def org_tz(session: AsyncSession) -> ZoneInfo:
+def org_tz(session: AsyncSession | Session) -> ZoneInfo:
     """The organisation's time zone (``CHORUS_TIMEZONE``) for this session's work."""
     tz = session.info.get("tz")
     return tz if isinstance(tz, ZoneInfo) else ZoneInfo("UTC")

@@ -197,7 +197,7 @@ async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
     with typer.progressbar(range(0, len(drafts), 500), label="clicks  ") as chunks:
         for start in chunks:
             recorded += await write_clicks(session, drafts[start:start + 500], now=now,
-                                           hooks=[gamification_service.on_clicks])
+                                           hooks=[gamification_service.award_clicks])
     counted = [c for c in recorded if c.is_unique]
     with typer.progressbar(counted, label="converts") as clicks:
         for n, click in enumerate(clicks):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from app.core.db import dialect_insert, table
+from app.core.db import insert_for, table
 from app.models import Badge
 
 NAMES = {
@@ -22,8 +25,18 @@ NAMES = {
 
 
 async def grant(session: AsyncSession, key: str, earned: Mapping[str, datetime]) -> None:
+    await session.run_sync(grant_now, key, earned)
+
+
+def grant_now(session: Session, key: str, earned: Mapping[str, datetime]) -> None:
     """Grant ``key`` to each user who lacks it, earned at the given time; a badge is never
     taken back."""
     rows = [{"user_id": u, "key": key, "earned_at": at} for u, at in sorted(earned.items())]
     if rows:
-        await session.execute(dialect_insert(session)(table(Badge)).on_conflict_do_nothing(), rows)
+        conn = session.connection()
+        conn.execute(_grant(conn.dialect.name), rows)
+
+
+@lru_cache
+def _grant(dialect: str) -> Any:
+    return insert_for(dialect)(table(Badge)).on_conflict_do_nothing()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 ALL_TIME_START = date(1970, 1, 1)
@@ -75,5 +76,10 @@ def window(period: Period, now: datetime, tz: ZoneInfo) -> Window:
 
 def period_starts(moment: datetime, tz: ZoneInfo) -> dict[Period, date]:
     """The start of every period an event at ``moment`` falls into."""
-    day = local_day(moment, tz)
+    return starts_of_day(local_day(moment, tz))
+
+
+@lru_cache(maxsize=1024)
+def starts_of_day(day: date) -> dict[Period, date]:
+    """The start of every period a local day falls into (read-only: it is shared)."""
     return {p: start_of(p, day) for p in Period}

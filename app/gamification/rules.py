@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.core.db import dialect_insert
 from app.core.schemas import Strict
@@ -25,8 +27,12 @@ class PointRules(Strict):
 
 
 async def point_rules(session: AsyncSession) -> PointRules:
-    row = await session.get(AppSetting, POINTS_KEY)
-    return PointRules.model_validate(row.value) if row is not None else PointRules()
+    return await session.run_sync(read_point_rules)
+
+
+def read_point_rules(session: Session) -> PointRules:
+    value = session.scalar(select(AppSetting.value).where(AppSetting.key == POINTS_KEY))
+    return PointRules.model_validate(value) if value is not None else PointRules()
 
 
 async def save_point_rules(session: AsyncSession, rules: PointRules) -> PointRules:

@@ -12,14 +12,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from app.core.db import dialect_insert, new_id, org_tz, table
+from app.core.db import dialect_insert, insert_for, new_id, org_tz, table, time_ordered_id
 from app.gamification import badges
-from app.gamification.periods import Period, local_day, period_starts
-from app.gamification.rules import point_rules
+from app.gamification.periods import Period, local_day, period_starts, starts_of_day
+from app.gamification.rules import point_rules, read_point_rules
 from app.models import Conversion, PeriodStats, PointsEntry, Post, Share, ShareDay
 from app.models.enums import PostStatus
 from app.tracking.recorder import RecordedClick
@@ -33,25 +36,55 @@ class Tally:
 
     rows: dict[tuple[str, Period, date], list[int]] = field(default_factory=dict)
 
-    def add(self, session: AsyncSession, user_id: str, moment: datetime, *, points: int = 0,
-            shares: int = 0, clicks: int = 0, conversions: int = 0) -> None:
-        for period, start in period_starts(moment, org_tz(session)).items():
+    def add(self, session: AsyncSession | Session, user_id: str, moment: datetime, *,
+            points: int = 0, shares: int = 0, clicks: int = 0, conversions: int = 0) -> None:
+        self.add_on(user_id, local_day(moment, org_tz(session)), points=points, shares=shares,
+                    clicks=clicks, conversions=conversions)
+
+    def add_on(self, user_id: str, day: date, *, points: int = 0, shares: int = 0,
+               clicks: int = 0, conversions: int = 0) -> None:
+        """Add to every period that the local ``day`` falls into."""
+        for period, start in starts_of_day(day).items():
             row = self.rows.setdefault((user_id, period, start), [0, 0, 0, 0])
             for i, n in enumerate((points, shares, clicks, conversions)):
                 row[i] += n
 
     async def write(self, session: AsyncSession) -> None:
+        await session.run_sync(self.flush)
+
+    def flush(self, session: Session) -> None:
         if not self.rows:
             return
-        totals = table(PeriodStats)
-        insert = dialect_insert(session)(totals)
-        await session.execute(insert.on_conflict_do_update(
-            index_elements=["user_id", "period", "starts_on"],
-            set_={c: totals.c[c] + insert.excluded[c] for c in _COUNTERS},
-        ), [{"user_id": u, "period": p.value, "starts_on": s,
+        conn = session.connection()
+        conn.execute(_add_to_totals(conn.dialect.name), [
+            {"user_id": u, "period": p.value, "starts_on": s,
              **dict(zip(_COUNTERS, counts, strict=True))}
             for (u, p, s), counts in sorted(self.rows.items())])
         self.rows.clear()
+
+
+@lru_cache
+def _add_to_totals(dialect: str) -> Any:
+    totals = table(PeriodStats)
+    upsert = insert_for(dialect)(totals)
+    return upsert.on_conflict_do_update(
+        index_elements=["user_id", "period", "starts_on"],
+        set_={c: totals.c[c] + upsert.excluded[c] for c in _COUNTERS})
+
+
+@lru_cache
+def _append_click_awards(dialect: str) -> Any:
+    ledger = table(PointsEntry)
+    return (insert_for(dialect)(ledger).on_conflict_do_nothing(index_elements=["event_key"])
+            .returning(ledger.c.event_key))
+
+
+_SPENT_TODAY = select(ShareDay.share_id, ShareDay.day, ShareDay.click_points).where(
+    tuple_(ShareDay.share_id, ShareDay.day).in_(bindparam("keys", expanding=True)))
+_SPEND = (update(table(ShareDay))
+          .where(table(ShareDay).c.share_id == bindparam("s"),
+                 table(ShareDay).c.day == bindparam("d"))
+          .values(click_points=table(ShareDay).c.click_points + bindparam("n")))
 
 
 async def _award(session: AsyncSession, *, event_key: str, user_id: str, kind: str,
@@ -93,29 +126,34 @@ async def _share_badges(session: AsyncSession, user_id: str, moment: datetime) -
 
 
 async def on_clicks(session: AsyncSession, clicks: Sequence[RecordedClick]) -> None:
+    """:func:`award_clicks` in an async session's transaction."""
+    await session.run_sync(award_clicks, clicks)
+
+
+def award_clicks(session: Session, clicks: Sequence[RecordedClick]) -> None:
     """Counted clicks (not bot, not self) add to the advocate's totals; unique ones earn
     points, at most the daily cap per share and local day. Every counted click gets a ledger
     row (zero points when not unique or capped), so replaying clicks changes nothing.
 
     A handful of statements per batch, whatever its size: the recorder calls this for every
-    group commit of clicks.
+    group commit of clicks, in the batch's transaction.
     """
-    counted = [c for c in clicks if not c.bot and not c.is_self]
+    counted = [c for c in clicks if c.counted]
     if not counted:
         return
     tz = org_tz(session)
-    rules = await point_rules(session)
-    owners = dict((await session.execute(select(Share.id, Share.user_id).where(
-        Share.id.in_({c.share_id for c in counted})))).all())
+    rules = read_point_rules(session)
+    conn = session.connection()
     groups: dict[tuple[str, date], list[RecordedClick]] = defaultdict(list)
     for click in counted:
         groups[(click.share_id, local_day(click.occurred_at, tz))].append(click)
     # The recorder's daily counts already wrote (and so locked) these rows in this
     # transaction: no other writer can spend the same remaining cap before we commit.
-    spent = {(s, d): p for s, d, p in (await session.execute(
-        select(ShareDay.share_id, ShareDay.day, ShareDay.click_points)
-        .where(tuple_(ShareDay.share_id, ShareDay.day).in_(list(groups))))).all()}
-    planned: dict[str, tuple[RecordedClick, str, tuple[str, date], int]] = {}
+    earning = [key for key, group in groups.items() if any(c.is_unique for c in group)]
+    spent: dict[tuple[str, date], int] = {}
+    if earning and rules.unique_click:
+        spent = {(s, d): p for s, d, p in conn.execute(_SPENT_TODAY, {"keys": earning}).all()}
+    planned: dict[str, tuple[RecordedClick, tuple[str, date], int]] = {}
     for key, group in groups.items():
         used = spent.get(key, 0)
         for click in group:
@@ -123,32 +161,32 @@ async def on_clicks(session: AsyncSession, clicks: Sequence[RecordedClick]) -> N
             if click.is_unique:
                 points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - used))
             used += points
-            planned[f"click:{click.click_id}"] = (click, str(owners[key[0]]), key, points)
-    ledger = table(PointsEntry)
-    inserted = set(await session.scalars(
-        dialect_insert(session)(ledger).on_conflict_do_nothing(index_elements=["event_key"])
-        .returning(ledger.c.event_key),
-        [{"id": new_id(), "event_key": event_key, "user_id": user_id, "kind": "click",
-          "points": points, "occurred_at": click.occurred_at, "share_id": click.share_id,
-          "created_at": click.occurred_at}
-         for event_key, (click, user_id, _, points) in planned.items()]))
-    tally = Tally()
+            planned[f"click:{click.click_id}"] = (click, key, points)
+    inserted = set(conn.scalars(_append_click_awards(conn.dialect.name), [
+        {"id": time_ordered_id(), "event_key": event_key, "user_id": click.advocate_id,
+         "kind": "click", "points": points, "occurred_at": click.occurred_at,
+         "share_id": click.share_id, "created_at": click.occurred_at}
+        for event_key, (click, _, points) in planned.items()]))
     awarded: dict[tuple[str, date], int] = defaultdict(int)
+    earned: dict[tuple[str, date], list[int]] = {}
     first_click: dict[str, datetime] = {}
-    for event_key, (click, user_id, key, points) in planned.items():
+    for event_key, (click, key, points) in planned.items():
         if event_key in inserted:
+            user_id = click.advocate_id
             awarded[key] += points
-            tally.add(session, user_id, click.occurred_at, points=points, clicks=1)
+            totals = earned.setdefault((user_id, key[1]), [0, 0])
+            totals[0] += points
+            totals[1] += 1
             first_click[user_id] = min(click.occurred_at,
                                        first_click.get(user_id, click.occurred_at))
     updates = [{"s": s, "d": d, "n": n} for (s, d), n in awarded.items() if n]
     if updates:
-        days = table(ShareDay)
-        await session.execute(
-            update(days).where(days.c.share_id == bindparam("s"), days.c.day == bindparam("d"))
-            .values(click_points=days.c.click_points + bindparam("n")), updates)
-    await tally.write(session)
-    await badges.grant(session, "first-click", first_click)
+        conn.execute(_SPEND, updates)
+    tally = Tally()
+    for (user_id, day), (points, count) in earned.items():
+        tally.add_on(user_id, day, points=points, clicks=count)
+    tally.flush(session)
+    badges.grant_now(session, "first-click", first_click)
 
 
 async def on_conversion(session: AsyncSession, conversion: Conversion) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from fastapi import Request, Response
-from fastapi.responses import HTMLResponse
 from sqlalchemy import bindparam, select
+from starlette.requests import cookie_parser
 
 from app.auth.principal import SESSION_COOKIE
 from app.auth.tokens import token_hash
@@ -17,7 +18,7 @@ from app.core.db import Database
 from app.models import Post, PostTopic, Share, Topic
 from app.tracking.bots import is_bot
 from app.tracking.device import device_class
-from app.tracking.links import CODE_PATTERN, new_click_id, redirect_target
+from app.tracking.links import CODE_PATTERN, new_click_id, redirect_parts
 from app.tracking.recorder import ClickDraft, ClickRecorder
 from app.tracking.visitors import Visitors
 
@@ -39,13 +40,22 @@ NOT_FOUND_HTML = """<!doctype html>
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     share_id: str
     advocate_id: str
-    network: str
-    url: str
-    campaign: str | None
+    # The 302's Location is ``prefix + click_id + suffix``.
+    prefix: str
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A response as ASGI sends it: the redirect skips the framework's response objects."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes = b""
 
 
 _FIRST_TOPIC = (
@@ -58,13 +68,15 @@ _TARGET = (
 )
 
 
-async def find_target(db: Database, code: str) -> Target | None:
+async def find_target(db: Database, code: str, *, click_param: str) -> Target | None:
     async with db.engine.connect() as conn:
         row = (await conn.execute(_TARGET, {"code": code})).first()
     if row is None:
         return None
     share_id, advocate_id, network, url, campaign, topic_slug = row
-    return Target(share_id, advocate_id, str(network), url, campaign or topic_slug)
+    prefix, suffix = redirect_parts(url, network=str(network), campaign=campaign or topic_slug,
+                                    code=code, click_param=click_param)
+    return Target(share_id, advocate_id, prefix, suffix)
 
 
 class Targets:
@@ -74,29 +86,45 @@ class Targets:
     TTL = 5.0
     MAX = 50_000
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, click_param: str) -> None:
         self._db = db
-        self._known: dict[str, tuple[float, Target | None]] = {}
+        self._click_param = click_param
+        self._known: dict[str, tuple[float, asyncio.Future[Target | None]]] = {}
 
     async def get(self, code: str) -> Target | None:
         now = time.monotonic()
         hit = self._known.get(code)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        target = await find_target(self._db, code)
-        if len(self._known) >= self.MAX:
-            self._known.clear()
-        self._known[code] = (now + self.TTL, target)
-        return target
+        if hit is None or hit[0] <= now:
+            # One lookup per code, however many requests arrive while it runs.
+            hit = (now + self.TTL, asyncio.ensure_future(
+                find_target(self._db, code, click_param=self._click_param)))
+            if len(self._known) >= self.MAX:
+                self._known.clear()
+            self._known[code] = hit
+        try:
+            return await asyncio.shield(hit[1])
+        except Exception:
+            if self._known.get(code) is hit:
+                del self._known[code]  # the next request tries again
+            raise
 
 
-def not_found() -> HTMLResponse:
-    return HTMLResponse(NOT_FOUND_HTML, status_code=404,
-                        headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
+def _encoded(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
-def _referrer_host(request: Request) -> str | None:
-    referrer = request.headers.get("referer")
+_REDIRECT = _encoded({**REDIRECT_HEADERS, "Content-Length": "0"})
+_NOT_FOUND_BODY = NOT_FOUND_HTML.encode()
+NOT_FOUND = Answer(404, _encoded({
+    "Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(_NOT_FOUND_BODY)),
+    "Cache-Control": "no-store", "X-Robots-Tag": "noindex",
+}), _NOT_FOUND_BODY)
+# What the click needs from the request, and nothing else.
+_WANTED = frozenset({b"user-agent", b"cookie", b"referer", b"sec-purpose", b"purpose",
+                     b"x-purpose", b"x-moz"})
+
+
+def _referrer_host(referrer: str | None) -> str | None:
     if not referrer:
         return None
     try:
@@ -106,28 +134,35 @@ def _referrer_host(request: Request) -> str | None:
     return host[:255] if host else None
 
 
-async def follow(request: Request, code: str, *, click_param: str, recorder: ClickRecorder,
-                 visitors: Visitors, targets: Targets) -> Response:
+def _session_token(cookie: str | None) -> str | None:
+    if not cookie or SESSION_COOKIE not in cookie:
+        return None
+    return cookie_parser(cookie).get(SESSION_COOKIE) or None
+
+
+async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes]],
+                 client: str | None, recorder: ClickRecorder, visitors: Visitors,
+                 targets: Targets) -> Answer:
     """Redirect to the stored post URL; a GET is recorded as a click before the 302 leaves."""
     target = await targets.get(code) if CODE_PATTERN.match(code) else None
     if target is None:
-        return not_found()
+        return NOT_FOUND
     click_id = new_click_id()
-    location = redirect_target(target.url, network=target.network, campaign=target.campaign,
-                               code=code, click_param=click_param, click_id=click_id)
-    response = Response(status_code=302, headers={**REDIRECT_HEADERS, "Location": location})
-    if request.method == "HEAD":
-        return response
+    answer = Answer(302, [*_REDIRECT, (b"location",
+                                       f"{target.prefix}{click_id}{target.suffix}".encode())])
+    if method == "HEAD":
+        return answer
+    found = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers if k in _WANTED}
     now = utcnow()
-    user_agent = request.headers.get("user-agent")
-    address = request.client.host if request.client else None
-    day, hashed = await visitors.hash(now, address, user_agent)
-    bot = is_bot(user_agent, request.headers)
-    cookie = request.cookies.get(SESSION_COOKIE)
+    user_agent = found.get("user-agent")
+    day, hashed = await visitors.hash(now, client, user_agent)
+    bot = is_bot(user_agent, found)
+    token = _session_token(found.get("cookie"))
     await recorder.record(ClickDraft(
         share_id=target.share_id, advocate_id=target.advocate_id, click_id=click_id,
         occurred_at=now, day=day, visitor_hash=hashed,
-        device=device_class(user_agent or "", bot=bot), referrer_host=_referrer_host(request),
-        bot=bot, session_token_hash=token_hash(cookie) if cookie else None,
+        device=device_class(user_agent or "", bot=bot),
+        referrer_host=_referrer_host(found.get("referer")),
+        bot=bot, session_token_hash=token_hash(token) if token else None,
     ))
-    return response
+    return answer

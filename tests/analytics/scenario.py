@@ -112,7 +112,7 @@ async def build(db: Database) -> World:
             _click(s["a4-p1"], at(8), "v5"),
             _click(s["a3-p3"], at(18, 1), "v6"),
             _click(s["o1-p1"], at(7), "v7"),
-        ], now=at(18, 2), hooks=[gamification_service.on_clicks])
+        ], now=at(18, 2), hooks=[gamification_service.award_clicks])
         ids = {c.click_id for c in clicks}
         v1_first = f"{s['a1-p1'].code}-v1-{at(5, 13):%d%H%M}-0"
         v3 = f"{s['a2-p2'].code}-v3-{at(12, 18):%d%H%M}-0"
