@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.analytics.kpi.facts import Advocate, Facts, ShareFact, can_see
+from app.analytics.kpi.facts import Advocate, Facts, Origin, ShareFact, can_see
 from app.gamification.periods import midnight
 
 KPI_NAMES = (
@@ -125,11 +125,10 @@ class _Pass:
     def local_week(self, moment: datetime) -> int | None:
         return self.week_of(moment.astimezone(self.facts.tz).date())
 
-    def keys(self, share: ShareFact, week: int | None) -> list[Key]:
-        keys = [TOTAL, ("network", share.network)]
-        keys += [("topic", t) for t in share.topics]
-        advocate = self.facts.advocates[share.user_id]
-        keys += [("group", g) for g in advocate.groups]
+    def keys(self, origin: Origin, week: int | None) -> list[Key]:
+        keys = [TOTAL, ("network", origin.network)]
+        keys += [("topic", t) for t in self.facts.topics.get(origin.post_id, ())]
+        keys += [("group", g) for g in self.facts.advocates[origin.user_id].groups]
         if week is not None:
             keys.append(("week", str(week)))
         return keys
@@ -147,35 +146,28 @@ class _Pass:
         posts = [p for p in facts.posts.values() if self.start_at <= p.published_at < self.end_at]
         post_week = {p.id: self.local_week(p.published_at) for p in posts}
         for share in facts.shares.values():
-            if not self.start_at <= share.created_at < self.end_at:
-                continue
             week = self.local_week(share.created_at)
-            for key in self.keys(share, week):
+            origin = share.origin
+            emv = Decimal(share.followers) / 1000 * facts.cpm.get(origin.network, Decimal(0))
+            in_range = self._newest_before(share, self.end_at)
+            published = post_week.get(origin.post_id, -1)
+            for key in self.keys(origin, week):
                 sums = self.sums[key]
                 sums.shares += 1
-                sums.active.add(share.user_id)
+                sums.active.add(origin.user_id)
                 sums.reach += share.followers
-                sums.emv += (Decimal(share.followers) / 1000
-                             * facts.cpm.get(share.network, Decimal(0)))
-                end = self.end_at if key[0] != "week" else self.week_ends[int(key[1])]
-                snapshot = self._newest_before(share, end)
+                sums.emv += emv
+                snapshot = (in_range if key[0] != "week"
+                            else self._newest_before(share, self.week_ends[int(key[1])]))
                 if snapshot is not None:
                     sums.with_stats += 1
                     sums.impressions += snapshot[0]
                     sums.engagements += snapshot[1]
-                if share.post_id in post_week and (
-                        key[0] != "week" or post_week[share.post_id] == week):
-                    sums.pairs.add((share.user_id, share.post_id))
-        for share in facts.shares.values():
-            for week_index, (clicks, unique) in share.clicks_by_week.items():
-                for key in self.keys(share, week_index if self.weeks else None):
-                    self.sums[key].clicks += clicks
-                    self.sums[key].unique_clicks += unique
+                if published != -1 and (key[0] != "week" or published == week):
+                    sums.pairs.add((origin.user_id, origin.post_id))
+        self._clicks()
         for conversion in facts.conversions:
-            if not self.start_at <= conversion.occurred_at < self.end_at:
-                continue
-            share = facts.shares[conversion.share_id]
-            for key in self.keys(share, self.local_week(conversion.occurred_at)):
+            for key in self.keys(conversion.origin, self.local_week(conversion.occurred_at)):
                 sums = self.sums[key]
                 sums.conversions += 1
                 if conversion.value is not None:
@@ -183,6 +175,35 @@ class _Pass:
         self._posts(posts, post_week)
         self._people()
         return self._render()
+
+    def _clicks(self) -> None:
+        """Clicks are the most numerous facts (a row per share and week): they are summed
+        per week, per network and post, and per advocate first, then spread over the keys."""
+        by_week: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        by_post: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        by_user: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for fact in self.facts.clicks:
+            origin = fact.origin
+            for counts in (by_week[fact.week], by_post[(origin.network, origin.post_id)],
+                           by_user[origin.user_id]):
+                counts[0] += fact.clicks
+                counts[1] += fact.unique
+
+        def add(key: Key, counts: list[int]) -> None:
+            self.sums[key].clicks += counts[0]
+            self.sums[key].unique_clicks += counts[1]
+
+        for week, counts in by_week.items():
+            add(TOTAL, counts)
+            if self.weeks:
+                add(("week", str(week)), counts)
+        for (network, post_id), counts in by_post.items():
+            add(("network", network), counts)
+            for topic in self.facts.topics.get(post_id, ()):
+                add(("topic", topic), counts)
+        for user_id, counts in by_user.items():
+            for group in self.facts.advocates[user_id].groups:
+                add(("group", group), counts)
 
     def _posts(self, posts: list[Any], post_week: dict[str, int | None]) -> None:
         """posts_published and the share-rate denominator: viewers per post, counted by the
