@@ -64,6 +64,7 @@ def settings(db_url: str) -> Settings:
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings, run_jobs=False)
     yield application
+    await application.state.clicks.close()
     await application.state.db.dispose()
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -14,6 +17,7 @@ from app.core.db import Database
 from app.models import Click, Share
 from app.models.enums import Network
 from app.sharing import service as sharing_service
+from app.tracking import service as tracking_service
 from tests.builders import Api, Role, make_post, make_topic, make_user, token_for
 
 CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -187,3 +191,47 @@ async def test_archived_posts_still_redirect(api: Api) -> None:
     assert archived.status_code == 200
     assert (await api.client.get(f"/s/{share.code}")).status_code == 302
 
+
+
+async def test_redirects_are_counted_in_the_metrics(api: Api) -> None:
+    share, _ = await _share(api.db)
+    for _ in range(2):
+        assert (await api.client.get(f"/s/{share.code}")).status_code == 302
+    assert (await api.client.get("/s/Zz9Zz9Zz9")).status_code == 404
+    text = (await api.client.get("/metrics")).text
+    assert 'chorus_http_requests_total{method="GET",route="/s/{code}",status="302"} 2.0' in text
+    assert 'chorus_http_requests_total{method="GET",route="/s/{code}",status="404"} 1.0' in text
+
+
+async def test_no_302_leaves_when_the_click_cannot_be_recorded(app: FastAPI, api: Api,
+                                                                monkeypatch: pytest.MonkeyPatch
+                                                                ) -> None:
+    share, _ = await _share(api.db)
+
+    async def failing(_draft: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(app.state.clicks, "record", failing)
+    response = await api.client.get(f"/s/{share.code}")
+    assert response.status_code == 500 and "location" not in response.headers
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await _clicks(api.db, share.id) == []
+
+
+async def test_a_burst_on_a_new_code_looks_it_up_once(app: FastAPI, api: Api,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    share, _ = await _share(api.db)
+    lookups = 0
+    real = tracking_service.find_target
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal lookups
+        lookups += 1
+        await asyncio.sleep(0.05)  # every request of the burst arrives meanwhile
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(tracking_service, "find_target", counted)
+    responses = await asyncio.gather(*[api.client.get(f"/s/{share.code}") for _ in range(20)])
+    assert [r.status_code for r in responses] == [302] * 20
+    assert lookups == 1
+    assert len(await _clicks(api.db, share.id)) == 20
