@@ -139,3 +139,21 @@ def test_head_matches_the_models(scratch_url: str) -> None:
     assert diff == [], "models and migrations differ; autogenerate a revision:\n" + "\n".join(
         map(repr, diff)
     )
+
+
+def _share_days_key(conn: Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        return str(conn.exec_driver_sql(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'share_days_pkey'").scalar())
+    return ",".join(inspect(conn).get_pk_constraint("share_days")["constrained_columns"])
+
+
+def test_share_days_key_carries_the_counts_on_postgresql(scratch_url: str) -> None:
+    upgrade(scratch_url)
+    key = _inspect(scratch_url, _share_days_key)
+    if make_url(scratch_url).get_backend_name() == "postgresql":
+        assert key.endswith("(share_id, day) INCLUDE (clicks, unique_clicks)")
+        downgrade(scratch_url, "b7876f785afd")
+        assert "INCLUDE" not in _inspect(scratch_url, _share_days_key)
+    else:
+        assert key == "share_id,day"

@@ -10,6 +10,7 @@ members'. Ratios with a zero denominator are None; money is Decimal until render
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -95,6 +96,42 @@ class _Sums:
 
 
 @dataclass
+class _ShareSums:
+    """The share-made KPIs of a set of shares, before they are added to a report."""
+
+    shares: int = 0
+    # Reach and EMV are linear in followers: summed per network, priced once at the end.
+    followers: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    with_stats: int = 0
+    impressions: int = 0
+    engagements: int = 0
+    users: set[str] = field(default_factory=set)
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, share: ShareFact, snapshot: tuple[int, int] | None, *, pair: bool) -> None:
+        self.shares += 1
+        self.followers[share.origin.network] += share.followers
+        self.users.add(share.origin.user_id)
+        if snapshot is not None:
+            self.with_stats += 1
+            self.impressions += snapshot[0]
+            self.engagements += snapshot[1]
+        if pair:
+            self.pairs.add((share.origin.user_id, share.origin.post_id))
+
+    def into(self, sums: _Sums, cpm: dict[str, Decimal]) -> None:
+        sums.shares += self.shares
+        for network, followers in self.followers.items():
+            sums.reach += followers
+            sums.emv += Decimal(followers) / 1000 * cpm.get(network, Decimal(0))
+        sums.with_stats += self.with_stats
+        sums.impressions += self.impressions
+        sums.engagements += self.engagements
+        sums.active |= self.users
+        sums.pairs |= self.pairs
+
+
+@dataclass
 class Reports:
     total: dict[str, Any]
     by_network: dict[str, dict[str, Any]]
@@ -145,26 +182,7 @@ class _Pass:
         facts = self.facts
         posts = [p for p in facts.posts.values() if self.start_at <= p.published_at < self.end_at]
         post_week = {p.id: self.local_week(p.published_at) for p in posts}
-        for share in facts.shares.values():
-            week = self.local_week(share.created_at)
-            origin = share.origin
-            emv = Decimal(share.followers) / 1000 * facts.cpm.get(origin.network, Decimal(0))
-            in_range = self._newest_before(share, self.end_at)
-            published = post_week.get(origin.post_id, -1)
-            for key in self.keys(origin, week):
-                sums = self.sums[key]
-                sums.shares += 1
-                sums.active.add(origin.user_id)
-                sums.reach += share.followers
-                sums.emv += emv
-                snapshot = (in_range if key[0] != "week"
-                            else self._newest_before(share, self.week_ends[int(key[1])]))
-                if snapshot is not None:
-                    sums.with_stats += 1
-                    sums.impressions += snapshot[0]
-                    sums.engagements += snapshot[1]
-                if published != -1 and (key[0] != "week" or published == week):
-                    sums.pairs.add((origin.user_id, origin.post_id))
+        self._shares(post_week)
         self._clicks()
         for conversion in facts.conversions:
             for key in self.keys(conversion.origin, self.local_week(conversion.occurred_at)):
@@ -176,20 +194,46 @@ class _Pass:
         self._people()
         return self._render()
 
+    def _shares(self, post_week: dict[str, int | None]) -> None:
+        """Shares made in the range, summed per (network, post), per advocate and per week
+        first (a week sees the newest snapshot before its own end, and a pair only when the
+        post was published that week), then spread over the keys."""
+        by_post: dict[tuple[str, str], _ShareSums] = defaultdict(_ShareSums)
+        by_user: dict[str, _ShareSums] = defaultdict(_ShareSums)
+        by_week: dict[int, _ShareSums] = defaultdict(_ShareSums)
+        for share in self.facts.shares.values():
+            origin = share.origin
+            snapshot = self._newest_before(share, self.end_at)
+            published = origin.post_id in post_week
+            for sums in (by_post[(origin.network, origin.post_id)], by_user[origin.user_id]):
+                sums.add(share, snapshot, pair=published)
+            week = self.local_week(share.created_at)
+            if week is not None:
+                by_week[week].add(share, self._newest_before(share, self.week_ends[week]),
+                                  pair=published and post_week[origin.post_id] == week)
+        cpm = self.facts.cpm
+        for (network, post_id), sums in by_post.items():
+            sums.into(self.sums[TOTAL], cpm)
+            sums.into(self.sums[("network", network)], cpm)
+            for topic in self.facts.topics.get(post_id, ()):
+                sums.into(self.sums[("topic", topic)], cpm)
+        for user_id, sums in by_user.items():
+            for group in self.facts.advocates[user_id].groups:
+                sums.into(self.sums[("group", group)], cpm)
+        for week, sums in by_week.items():
+            sums.into(self.sums[("week", str(week))], cpm)
+
     def _clicks(self) -> None:
-        """Clicks are the most numerous facts (a row per share and week): they are summed
-        per week, per network and post, and per advocate first, then spread over the keys."""
+        """Clicks arrive summed per (network, post, week) and per advocate."""
+        totals = self.facts.clicks
         by_week: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         by_post: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-        by_user: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for fact in self.facts.clicks:
-            origin = fact.origin
-            for counts in (by_week[fact.week], by_post[(origin.network, origin.post_id)],
-                           by_user[origin.user_id]):
-                counts[0] += fact.clicks
-                counts[1] += fact.unique
+        for (network, post_id, week), (clicks, unique) in totals.by_post_week.items():
+            for counts in (by_week[week], by_post[(network, post_id)]):
+                counts[0] += clicks
+                counts[1] += unique
 
-        def add(key: Key, counts: list[int]) -> None:
+        def add(key: Key, counts: Sequence[int]) -> None:
             self.sums[key].clicks += counts[0]
             self.sums[key].unique_clicks += counts[1]
 
@@ -201,9 +245,9 @@ class _Pass:
             add(("network", network), counts)
             for topic in self.facts.topics.get(post_id, ()):
                 add(("topic", topic), counts)
-        for user_id, counts in by_user.items():
+        for user_id, user_counts in totals.by_user.items():
             for group in self.facts.advocates[user_id].groups:
-                add(("group", group), counts)
+                add(("group", group), user_counts)
 
     def _posts(self, posts: list[Any], post_week: dict[str, int | None]) -> None:
         """posts_published and the share-rate denominator: viewers per post, counted by the

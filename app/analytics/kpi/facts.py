@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CompoundSelect, case, func, literal, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import CompoundSelect, Select, case, func, literal, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.analytics.settings import emv_settings
 from app.models import (
@@ -68,14 +68,16 @@ class ShareFact:
     snapshots: list[tuple[datetime, int, int]] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class ClickFact:
-    """Counted clicks on one share in one week of the report (0 without weeks)."""
+Counts = tuple[int, int]  # clicks, unique clicks
 
-    origin: Origin
-    week: int
-    clicks: int
-    unique: int
+
+@dataclass
+class ClickTotals:
+    """The range's counted clicks, summed the two ways every report is made of: per
+    (network, post, week of the report) and per advocate (0 is the week without weeks)."""
+
+    by_post_week: dict[tuple[str, str, int], Counts] = field(default_factory=dict)
+    by_user: dict[str, Counts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,7 @@ class Facts:
     posts: dict[str, PostFact]
     topics: dict[str, frozenset[str]]  # of every post an event below names
     shares: dict[str, ShareFact]  # created in the range
-    clicks: list[ClickFact]
+    clicks: ClickTotals
     conversions: list[ConversionFact]
     feedback: list[tuple[str, datetime, int]]
     cpm: dict[str, Decimal]
@@ -134,7 +136,6 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
         groups_of[uid].add(gid)
     advocates = {u: Advocate(u, frozenset(topics_of[u]), frozenset(groups_of[u])) for u in ids}
 
-    in_range_days = (ShareDay.day >= start) & (ShareDay.day < end)
     converted = (Conversion.attributed.is_(True) & (Conversion.occurred_at >= start_at)
                  & (Conversion.occurred_at < end_at))
     created = (Share.created_at >= start_at) & (Share.created_at < end_at)
@@ -147,10 +148,10 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
         return found
 
     shares = {sid: ShareFact(sid, origin(sid, uid, network, pid), followers, at)
-              for sid, uid, network, pid, followers, at in await db.execute(
+              for sid, uid, network, pid, followers, at in (await db.execute(
                   select(Share.id, Share.user_id, Share.network, Share.post_id,
                          Share.follower_count, Share.created_at)
-                  .where(Share.user_id.in_(enrolled), created))}
+                  .where(Share.user_id.in_(enrolled), created))).all()}
     published = ((Post.published_at >= start_at) & (Post.published_at < end_at))
     posts_rows = (await db.execute(
         select(Post.id, Post.published_at).where(published))).all()
@@ -161,32 +162,15 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
                 PostTopic.post_id.in_(select(Share.post_id).where(
                     Share.user_id.in_(enrolled)).distinct())))):
         topics[pid].add(tid)
-    # Daily totals summed per share and week in the database: a pilot's clicks are read as
-    # one row per share and week, not one per click or day.
-    bucket = (case(*[(ShareDay.day < week_end, index)
-                     for index, (_, week_end) in enumerate(weeks)], else_=len(weeks) - 1)
-              if weeks else literal(0)).label("week")
-    per_week = (
-        select(ShareDay.share_id, bucket, func.sum(ShareDay.clicks).label("clicks"),
-               func.sum(ShareDay.unique_clicks).label("unique_clicks"))
-        .join(Share, Share.id == ShareDay.share_id)
-        .where(Share.user_id.in_(enrolled), in_range_days)
-        .group_by(ShareDay.share_id, bucket)
-    ).subquery()
-    # Aggregated on a narrow key first (it stays in memory), then joined to its share.
-    clicks = [ClickFact(origin(sid, uid, network, pid), int(week), int(n), int(unique))
-              for sid, uid, network, pid, week, n, unique in await db.execute(
-                  select(Share.id, Share.user_id, Share.network, Share.post_id,
-                         per_week.c.week, per_week.c.clicks, per_week.c.unique_clicks)
-                  .join(per_week, per_week.c.share_id == Share.id))]
+    clicks = await _click_totals(db, enrolled=enrolled, start=start, end=end, weeks=weeks)
     conversions = [
         ConversionFact(origin(sid, uid, network, pid), at,
                        Decimal(value) if value is not None else None, currency)
-        for sid, uid, network, pid, at, value, currency in await db.execute(
+        for sid, uid, network, pid, at, value, currency in (await db.execute(
             select(Share.id, Share.user_id, Share.network, Share.post_id,
                    Conversion.occurred_at, Conversion.value, Conversion.currency)
             .join(Share, Share.id == Conversion.share_id)
-            .where(converted, Conversion.advocate_id.in_(enrolled)))]
+            .where(converted, Conversion.advocate_id.in_(enrolled)))).all()]
     for sid, taken_at, impressions, likes, comments, reshares in await db.execute(
             select(StatsSnapshot.share_id, StatsSnapshot.taken_at, StatsSnapshot.impressions,
                    StatsSnapshot.likes, StatsSnapshot.comments, StatsSnapshot.reshares)
@@ -210,3 +194,38 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
         feedback=feedback, cpm={str(k): v for k, v in settings.cpm.items()},
         emv_currency=settings.currency,
     )
+
+
+async def _click_totals(db: AsyncConnection, *, enrolled: Select[Any], start: date, end: date,
+                        weeks: Sequence[tuple[date, date]]) -> ClickTotals:
+    """Daily totals summed in the database: a pilot's clicks come back as one row per
+    (network, post, week) and one per advocate, not one per click, day or share. PostgreSQL
+    makes both sums in one scan (GROUPING SETS); SQLite, which has no grouping sets, makes
+    two."""
+    bucket = (case(*[(ShareDay.day < week_end, index)
+                     for index, (_, week_end) in enumerate(weeks)], else_=len(weeks) - 1)
+              if weeks else literal(0))
+    counts = (func.sum(ShareDay.clicks), func.sum(ShareDay.unique_clicks))
+    base = (select().select_from(ShareDay).join(Share, Share.id == ShareDay.share_id)
+            .where(Share.user_id.in_(enrolled), ShareDay.day >= start, ShareDay.day < end))
+    totals = ClickTotals()
+    if db.dialect.name == "postgresql":
+        rows = await db.execute(
+            base.add_columns(func.grouping(Share.user_id), Share.user_id, Share.network,
+                             Share.post_id, bucket, *counts)
+            .group_by(func.grouping_sets(tuple_(Share.network, Share.post_id, bucket),
+                                         tuple_(Share.user_id))))
+        for per_user, uid, network, pid, week, n, unique in rows.all():
+            if per_user:  # grouping() is 1 where user_id was not grouped on
+                totals.by_post_week[(str(network), pid, int(week))] = (int(n), int(unique))
+            else:
+                totals.by_user[uid] = (int(n), int(unique))
+        return totals
+    for network, pid, week, n, unique in await db.execute(
+            base.add_columns(Share.network, Share.post_id, bucket, *counts)
+            .group_by(Share.network, Share.post_id, bucket)):
+        totals.by_post_week[(str(network), pid, int(week))] = (int(n), int(unique))
+    for uid, n, unique in await db.execute(
+            base.add_columns(Share.user_id, *counts).group_by(Share.user_id)):
+        totals.by_user[uid] = (int(n), int(unique))
+    return totals
