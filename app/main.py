@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.clicks = clicks
     app.state.metrics = HttpMetrics()
     app.state.tracked_links = TrackedLinks(
-        click_param=settings.click_param, recorder=clicks, visitors=app.state.visitors,
+        recorder=clicks, visitors=app.state.visitors,
         targets=Targets(db, click_param=settings.click_param), metrics=app.state.metrics)
     app.state.redis_ping = _redis_pinger(settings.redis_url)
     problems.install(app)

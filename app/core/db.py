@@ -155,10 +155,9 @@ class Database:
         await self.engine.dispose()
 
 
-def dialect_insert(session: AsyncSession | Session | Connection) -> Any:
+def dialect_insert(session: AsyncSession) -> Any:
     """The backend's INSERT construct, which knows ``on_conflict_do_nothing``/``do_update``."""
-    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-    return insert_for(dialect.name)
+    return insert_for(session.get_bind().dialect.name)
 
 
 def insert_for(dialect_name: str) -> Any:

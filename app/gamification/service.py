@@ -81,10 +81,9 @@ def _append_click_awards(dialect: str) -> Any:
 
 _SPENT_TODAY = select(ShareDay.share_id, ShareDay.day, ShareDay.click_points).where(
     tuple_(ShareDay.share_id, ShareDay.day).in_(bindparam("keys", expanding=True)))
-_SPEND = (update(table(ShareDay))
-          .where(table(ShareDay).c.share_id == bindparam("s"),
-                 table(ShareDay).c.day == bindparam("d"))
-          .values(click_points=table(ShareDay).c.click_points + bindparam("n")))
+_DAYS = table(ShareDay)
+_SPEND = (update(_DAYS).where(_DAYS.c.share_id == bindparam("s"), _DAYS.c.day == bindparam("d"))
+          .values(click_points=_DAYS.c.click_points + bindparam("n")))
 
 
 async def _award(session: AsyncSession, *, event_key: str, user_id: str, kind: str,

@@ -203,7 +203,6 @@ class ClickRecorder:
         self._db = db
         self._clock = clock
         self.hooks = list(hooks)
-        self.batches = 0
         self._threaded = db.sync_engine_url() is not None
         # The thread's queue is thread-safe; the task's is the event loop's own. The thread
         # is handed the clicks of one turn of the event loop at a time: fewer wake-ups, and
@@ -244,8 +243,6 @@ class ClickRecorder:
             except Exception as exc:
                 log.exception("recording %d clicks failed", len(batch))
                 error = exc
-            else:
-                self.batches += 1
             _settle(batch, error)
 
     # ------------------------------------------------------------------ on a thread
@@ -294,8 +291,6 @@ class ClickRecorder:
         except Exception as exc:
             log.exception("recording %d clicks failed", len(batch))
             error = exc
-        else:
-            self.batches += 1
         for loop, waiters in handovers:
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits
                 loop.call_soon_threadsafe(_settle, waiters, error)
@@ -306,5 +301,6 @@ class ClickRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._thread is not None and self._thread.is_alive():
+            self._hand_over()  # clicks of this turn go before the stop
             self._pending.put(None)
             await asyncio.to_thread(self._thread.join)

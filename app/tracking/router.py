@@ -55,9 +55,8 @@ class TrackedLinks:
     the hottest path of all, so it is plain ASGI. The routes above document it and give
     the same answer. Its requests are counted in the metrics like every other route."""
 
-    def __init__(self, *, click_param: str, recorder: ClickRecorder, visitors: Visitors,
-                 targets: Targets, metrics: HttpMetrics) -> None:
-        self._click_param = click_param
+    def __init__(self, *, recorder: ClickRecorder, visitors: Visitors, targets: Targets,
+                 metrics: HttpMetrics) -> None:
         self._recorder = recorder
         self._visitors = visitors
         self._targets = targets
@@ -72,21 +71,20 @@ class TrackedLinks:
 
     async def __call__(self, scope: Scope, send: Send) -> None:
         started = time.perf_counter()
-        scope["route"] = router.routes[0]  # what the logs and the metrics name it by
         try:
             answer = await self.answer(scope["path"][3:], scope)
         except Exception:
             # No click, no 302: the client may try again.
             log.exception("following a tracked link failed")
-            response = problem_response(500, "The server failed to handle this request.")
-            await response(scope, _no_body, send)
-            self._metrics.observe(scope["method"], ROUTE, 500, time.perf_counter() - started)
-            return
-        await send({"type": "http.response.start", "status": answer.status,
-                    "headers": answer.headers})
-        await send({"type": "http.response.body", "body": answer.body})
-        self._metrics.observe(scope["method"], ROUTE, answer.status,
-                              time.perf_counter() - started)
+            status = 500
+            await problem_response(status, "The server failed to handle this request.")(
+                scope, _no_body, send)
+        else:
+            status = answer.status
+            await send({"type": "http.response.start", "status": status,
+                        "headers": answer.headers})
+            await send({"type": "http.response.body", "body": answer.body})
+        self._metrics.observe(scope["method"], ROUTE, status, time.perf_counter() - started)
 
 
 async def _no_body() -> dict[str, Any]:

@@ -139,15 +139,7 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
     converted = (Conversion.attributed.is_(True) & (Conversion.occurred_at >= start_at)
                  & (Conversion.occurred_at < end_at))
     created = (Share.created_at >= start_at) & (Share.created_at < end_at)
-    origins: dict[str, Origin] = {}
-
-    def origin(share_id: str, user_id: str, network: Any, post_id: str) -> Origin:
-        found = origins.get(share_id)
-        if found is None:
-            found = origins[share_id] = Origin(user_id, str(network), post_id)
-        return found
-
-    shares = {sid: ShareFact(sid, origin(sid, uid, network, pid), followers, at)
+    shares = {sid: ShareFact(sid, Origin(uid, str(network), pid), followers, at)
               for sid, uid, network, pid, followers, at in (await db.execute(
                   select(Share.id, Share.user_id, Share.network, Share.post_id,
                          Share.follower_count, Share.created_at)
@@ -164,10 +156,10 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
         topics[pid].add(tid)
     clicks = await _click_totals(db, enrolled=enrolled, start=start, end=end, weeks=weeks)
     conversions = [
-        ConversionFact(origin(sid, uid, network, pid), at,
+        ConversionFact(Origin(uid, str(network), pid), at,
                        Decimal(value) if value is not None else None, currency)
-        for sid, uid, network, pid, at, value, currency in (await db.execute(
-            select(Share.id, Share.user_id, Share.network, Share.post_id,
+        for uid, network, pid, at, value, currency in (await db.execute(
+            select(Share.user_id, Share.network, Share.post_id,
                    Conversion.occurred_at, Conversion.value, Conversion.currency)
             .join(Share, Share.id == Conversion.share_id)
             .where(converted, Conversion.advocate_id.in_(enrolled)))).all()]
