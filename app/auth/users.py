@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from app.auth.schemas import UserRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
-from app.core.references import known_ids, replace_links
+from app.core.references import known_ids, linked_ids, replace_links
 from app.core.schemas import storable
 from app.core.types import Email, Name
 from app.models import Group, Topic, User, user_groups, user_topics
@@ -46,20 +45,8 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
 async def memberships(session: AsyncSession, user_ids: Sequence[str]
                       ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Group ids and topic ids of each user, sorted for stable output."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    topics: dict[str, list[str]] = defaultdict(list)
-    if user_ids:
-        for uid, gid in await session.execute(
-            select(user_groups.c.user_id, user_groups.c.group_id)
-            .where(user_groups.c.user_id.in_(user_ids)).order_by(user_groups.c.group_id)
-        ):
-            groups[uid].append(gid)
-        for uid, tid in await session.execute(
-            select(user_topics.c.user_id, user_topics.c.topic_id)
-            .where(user_topics.c.user_id.in_(user_ids)).order_by(user_topics.c.topic_id)
-        ):
-            topics[uid].append(tid)
-    return groups, topics
+    return (await linked_ids(session, user_groups.c.user_id, user_groups.c.group_id, user_ids),
+            await linked_ids(session, user_topics.c.user_id, user_topics.c.topic_id, user_ids))
 
 
 async def to_read(session: AsyncSession, users: Sequence[User]) -> list[UserRead]:

@@ -21,6 +21,7 @@ from app.content import mix
 from app.content.schemas import MixCounts, MixNeeds, MixRead
 from app.core.clock import utcnow
 from app.core.db import dialect_insert
+from app.core.references import linked_ids
 from app.models import Post, PostTopic, PublisherLock
 from app.models.enums import Category, PostStatus
 
@@ -80,12 +81,7 @@ async def _queued(session: AsyncSession, now: datetime, *, due_only: bool) -> Qu
     if due_only:
         stmt = stmt.where(or_(Post.publish_at.is_(None), Post.publish_at <= now))
     posts = {p.id: p for p in await session.scalars(stmt)}
-    topics: dict[str, list[str]] = defaultdict(list)
-    if posts:
-        for post_id, topic_id in await session.execute(
-            select(PostTopic.post_id, PostTopic.topic_id).where(PostTopic.post_id.in_(posts))
-        ):
-            topics[post_id].append(topic_id)
+    topics = await linked_ids(session, PostTopic.post_id, PostTopic.topic_id, list(posts))
     state = QueueState(due=[], scheduled=[], posts=posts)
     for post in posts.values():
         assert post.category is not None

@@ -15,7 +15,7 @@ from app.content.schemas import CaptionsRead, FeedItem, PostCreate, PostRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
-from app.core.references import known_ids
+from app.core.references import known_ids, linked_ids
 from app.gamification import service as gamification_service
 from app.models import Post, PostTopic, Share, Topic, User, user_topics
 from app.models.enums import Category, PostStatus, Role
@@ -64,14 +64,7 @@ async def get_for_user(session: AsyncSession, post_id: str, user: User) -> Post:
 
 
 async def topic_ids_of(session: AsyncSession, post_ids: Sequence[str]) -> dict[str, list[str]]:
-    topics: dict[str, list[str]] = defaultdict(list)
-    if post_ids:
-        for post_id, topic_id in await session.execute(
-            select(PostTopic.post_id, PostTopic.topic_id)
-            .where(PostTopic.post_id.in_(post_ids)).order_by(PostTopic.topic_id)
-        ):
-            topics[post_id].append(topic_id)
-    return topics
+    return await linked_ids(session, PostTopic.post_id, PostTopic.topic_id, post_ids)
 
 
 def _read(post: Post, topic_ids: list[str]) -> dict[str, Any]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import SQLColumnExpression, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.errors import Invalid
@@ -21,6 +22,19 @@ async def known_ids(session: AsyncSession, model: Any, ids: Sequence[str],
         if value not in found:
             raise Invalid(f"Unknown id {value!r} in {field}.", loc=["body", field, index])
     return wanted
+
+
+async def linked_ids(session: AsyncSession, owner: SQLColumnExpression[str],
+                     target: SQLColumnExpression[str], owner_ids: Sequence[str]
+                     ) -> defaultdict[str, list[str]]:
+    """The ``target`` ids linked to each of ``owner_ids`` (two columns of one link table),
+    sorted for stable output; an owner without links gets an empty list."""
+    linked: defaultdict[str, list[str]] = defaultdict(list)
+    if owner_ids:
+        for owner_id, target_id in await session.execute(
+                select(owner, target).where(owner.in_(owner_ids)).order_by(target)):
+            linked[owner_id].append(target_id)
+    return linked
 
 
 async def replace_links(session: AsyncSession, table: Table, *, owner: tuple[str, str],

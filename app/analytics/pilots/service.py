@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ from app.core.clock import utcnow
 from app.core.db import dialect_insert, new_id, org_tz
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
-from app.core.references import known_ids, replace_links
+from app.core.references import known_ids, linked_ids, replace_links
 from app.core.types import changed_span
 from app.gamification.periods import Period, local_day, start_of
 from app.models import Feedback, Group, Pilot, User, pilot_groups, pilot_users, user_groups
@@ -82,18 +81,9 @@ async def list_pilots(session: AsyncSession, *, limit: int, cursor: str | None
 
 async def members(session: AsyncSession, pilot_ids: Sequence[str]
                   ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    groups: dict[str, list[str]] = defaultdict(list)
-    users: dict[str, list[str]] = defaultdict(list)
-    if pilot_ids:
-        for pid, gid in await session.execute(
-                select(pilot_groups.c.pilot_id, pilot_groups.c.group_id)
-                .where(pilot_groups.c.pilot_id.in_(pilot_ids)).order_by(pilot_groups.c.group_id)):
-            groups[pid].append(gid)
-        for pid, uid in await session.execute(
-                select(pilot_users.c.pilot_id, pilot_users.c.user_id)
-                .where(pilot_users.c.pilot_id.in_(pilot_ids)).order_by(pilot_users.c.user_id)):
-            users[pid].append(uid)
-    return groups, users
+    return (await linked_ids(session, pilot_groups.c.pilot_id, pilot_groups.c.group_id,
+                             pilot_ids),
+            await linked_ids(session, pilot_users.c.pilot_id, pilot_users.c.user_id, pilot_ids))
 
 
 def warnings(pilot: Pilot) -> list[str]:
