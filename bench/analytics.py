@@ -2,7 +2,8 @@
 
 CONTRACT §5 and §6 promise a leaderboard read from the per-period totals (``period_stats``,
 kept current as events arrive) and KPIs read from the per-share daily click totals
-(``share_days``), never from the clicks themselves: neither should grow with the click count.
+(``share_days``, indexed by advocate), never from the clicks themselves, and summed in the
+database per report key: neither should grow with the click count.
 
 For two sizes, 1/10 and full (``--scale`` multiplies both), this bench builds a synthetic
 program in a fresh PostgreSQL database:
@@ -20,7 +21,8 @@ is generated; the clicks table's indexes and constraints are dropped for the loa
 recreated identically afterwards (checked). The aggregates the app keeps current as events
 arrive are then derived in bulk from the raw rows, exactly as the app would have left them:
 ``share_days`` (counted clicks, unique clicks and click points per share and local day,
-2 points per unique click, at most 50 per share and day) and ``period_stats`` (points,
+with the share's advocate, network and post, 2 points per unique click, at most 50 per
+share and day) and ``period_stats`` (points,
 shares, clicks and conversions per user for every week, month, quarter and all time; 10
 points per share, the click points, 20 per attributed conversion), with consistency checks
 against what was generated. ``points_ledger`` and ``unique_visits`` are left empty: the
@@ -532,11 +534,13 @@ async def copy_clicks(connection: asyncpg.Connection, program: Program) -> None:
 
 
 SHARE_DAYS_SQL = """
-INSERT INTO share_days (share_id, day, clicks, unique_clicks, click_points)
-SELECT share_id, (occurred_at AT TIME ZONE $1)::date, count(*), count(*) FILTER (WHERE is_unique),
-       least($2::int, $3::int * count(*) FILTER (WHERE is_unique))
-FROM clicks WHERE NOT bot AND NOT "self"
-GROUP BY 1, 2
+INSERT INTO share_days (share_id, day, user_id, network, post_id, clicks, unique_clicks,
+                        click_points)
+SELECT c.share_id, (c.occurred_at AT TIME ZONE $1)::date, s.user_id, s.network, s.post_id,
+       count(*), count(*) FILTER (WHERE c.is_unique),
+       least($2::int, $3::int * count(*) FILTER (WHERE c.is_unique))
+FROM clicks c JOIN shares s ON s.id = c.share_id WHERE NOT c.bot AND NOT c."self"
+GROUP BY 1, 2, 3, 4, 5
 """
 
 PERIOD_STATS_SQL = """
@@ -798,7 +802,7 @@ def _literal(value: Any) -> str:
 
 async def explain_generic(connection: AsyncConnection, statement: StatementStat) -> list[str]:
     """The generic plan of a captured SELECT, run (ANALYZE) with its parameters."""
-    if not statement.sql.lstrip().upper().startswith("SELECT"):
+    if not statement.sql.lstrip().upper().startswith(("SELECT", "WITH")):
         return ["(not a SELECT)"]
     await connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
     await connection.exec_driver_sql(f"PREPARE bench_generic AS {statement.sql}")

@@ -357,7 +357,7 @@ def captured_statements(db: Database) -> Iterator[list[StatementStat]]:
 async def explain(connection: AsyncConnection, statement: StatementStat,
                   is_sqlite: bool) -> list[str]:
     """The plan of a captured statement (on PostgreSQL, SELECTs are run: ANALYZE, BUFFERS)."""
-    is_select = statement.sql.lstrip().upper().startswith("SELECT")
+    is_select = statement.sql.lstrip().upper().startswith(("SELECT", "WITH"))
     if is_sqlite:
         prefix = "EXPLAIN QUERY PLAN "
     else:

@@ -16,12 +16,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Session
 
 from app.core.db import create_engine
 from app.core.migrate import alembic_config, downgrade, upgrade
-from app.models import Base
+from app.models import Base, Post, Share, User
+from app.models.enums import Category, Network, PostStatus, Role
 from tests.databases import backend_url, pg_admin
 
 T = TypeVar("T")
@@ -141,6 +143,9 @@ def test_head_matches_the_models(scratch_url: str) -> None:
     )
 
 
+SHARE_DAYS_BY_ADVOCATE = "8c4e1b7d2a90"
+
+
 def _share_days_key(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
         return str(conn.exec_driver_sql(
@@ -148,12 +153,65 @@ def _share_days_key(conn: Connection) -> str:
     return ",".join(inspect(conn).get_pk_constraint("share_days")["constrained_columns"])
 
 
-def test_share_days_key_carries_the_counts_on_postgresql(scratch_url: str) -> None:
-    upgrade(scratch_url)
-    key = _inspect(scratch_url, _share_days_key)
-    if make_url(scratch_url).get_backend_name() == "postgresql":
-        assert key.endswith("(share_id, day) INCLUDE (clicks, unique_clicks)")
-        downgrade(scratch_url, "b7876f785afd")
+def _share_days_indexes(conn: Connection) -> dict[str, str]:
+    if conn.dialect.name == "postgresql":
+        return {name: definition for name, definition in conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'share_days' "
+            "AND indexname <> 'share_days_pkey'")}
+    return {index["name"]: ",".join(str(c) for c in index["column_names"])
+            for index in inspect(conn).get_indexes("share_days")}
+
+
+def _a_share_with_a_day(conn: Connection) -> None:
+    """A user, a post, their share and one day of its clicks, as the app wrote them before
+    share_days named the share's advocate, network and post."""
+    with Session(bind=conn) as session:
+        user = User(email="mig@corp.test", name="Mig", role=Role.advocate, follower_counts={})
+        post = Post(url="https://example.com/m", category=Category.curated, captions={},
+                    status=PostStatus.published)
+        session.add_all([user, post])
+        session.flush()
+        session.add(Share(code="MIGRATE1", user_id=user.id, post_id=post.id,
+                          network=Network.linkedin, caption="", follower_count=5))
+        session.flush()
+        session.execute(text(
+            "INSERT INTO share_days (share_id, day, clicks, unique_clicks, click_points) "
+            "SELECT id, '2026-11-02', 7, 5, 10 FROM shares"))
+        session.commit()
+
+
+def _the_day(conn: Connection) -> tuple[Any, ...]:
+    columns = [c["name"] for c in inspect(conn).get_columns("share_days")]
+    copied = ["s.user_id = d.user_id AND s.network = d.network AND s.post_id = d.post_id"
+              if "user_id" in columns else "NULL"]
+    row = conn.exec_driver_sql(
+        f"SELECT d.clicks, d.unique_clicks, d.click_points, {copied[0]} "
+        "FROM share_days d JOIN shares s ON s.id = d.share_id").one()
+    return tuple(bool(v) if i == 3 and v is not None else v for i, v in enumerate(row))
+
+
+def test_share_days_name_their_advocate_and_are_indexed_by_it(scratch_url: str) -> None:
+    """Revision 8c4e1b7d2a90 copies each row's share's advocate, network and post, indexes
+    the rows by advocate and day (PostgreSQL: with the counts), and steps back intact."""
+    postgres = make_url(scratch_url).get_backend_name() == "postgresql"
+    upgrade(scratch_url, "5d1c2a7e9f30")
+    _inspect(scratch_url, _a_share_with_a_day)
+    upgrade(scratch_url, SHARE_DAYS_BY_ADVOCATE)
+    assert _inspect(scratch_url, _the_day) == (7, 5, 10, True)
+    indexes = _inspect(scratch_url, _share_days_indexes)
+    assert set(indexes) == {"ix_share_days_user_day"}
+    if postgres:
+        assert indexes["ix_share_days_user_day"].endswith(
+            "(user_id, day) INCLUDE (network, post_id, clicks, unique_clicks)")
         assert "INCLUDE" not in _inspect(scratch_url, _share_days_key)
+    else:
+        assert indexes["ix_share_days_user_day"] == "user_id,day"
+
+    downgrade(scratch_url, "-1")
+    assert _inspect(scratch_url, _the_day) == (7, 5, 10, None)
+    assert set(_inspect(scratch_url, _share_days_indexes)) == {"ix_share_days_day"}
+    key = _inspect(scratch_url, _share_days_key)
+    if postgres:
+        assert key.endswith("(share_id, day) INCLUDE (clicks, unique_clicks)")
     else:
         assert key == "share_id,day"

@@ -178,7 +178,8 @@ async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
             dice = rng.random()
             bot = dice < 0.2
             drafts.append(ClickDraft(
-                share_id=share.id, advocate_id=share.user_id, click_id=new_click_id(),
+                share_id=share.id, advocate_id=share.user_id, network=share.network,
+                post_id=share.post_id, click_id=new_click_id(),
                 occurred_at=at, day=at.date(),
                 visitor_hash=(f"self-{share.user_id}" if 0.2 <= dice < 0.26
                               else rng.choice(visitors)),

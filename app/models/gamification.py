@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, PrimaryKeyConstraint, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
@@ -49,7 +49,9 @@ class PeriodStats(Base):
 
 class ShareDay(Base):
     """Counted clicks per share per local day: the daily click-points cap, and the KPIs'
-    click counts without scanning every click."""
+    click counts without scanning every click. Each row repeats its share's advocate,
+    network and post (a share never changes them), so that a cohort's days are one index
+    range per advocate and a report never joins the shares."""
 
     __tablename__ = "share_days"
 
@@ -57,14 +59,17 @@ class ShareDay(Base):
                                           ForeignKey("shares.id", ondelete="CASCADE"),
                                           primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    network: Mapped[str] = mapped_column(String(16))
+    post_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     unique_clicks: Mapped[int] = mapped_column(Integer, default=0)
     click_points: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
-        # PostgreSQL: KPI reports read the counts from the key's index alone.
-        PrimaryKeyConstraint("share_id", "day", postgresql_include=["clicks", "unique_clicks"]),
-        Index("ix_share_days_day", "day"),
+        # PostgreSQL: KPI reports read the counts from this index alone.
+        Index("ix_share_days_user_day", "user_id", "day",
+              postgresql_include=["network", "post_id", "clicks", "unique_clicks"]),
     )
 
 

@@ -42,6 +42,8 @@ class ClickDraft:
 
     share_id: str
     advocate_id: str
+    network: str
+    post_id: str
     click_id: str
     occurred_at: datetime
     day: date
@@ -60,6 +62,8 @@ class RecordedClick:
     click_id: str
     share_id: str
     advocate_id: str
+    network: str
+    post_id: str
     occurred_at: datetime
     bot: bool
     is_self: bool
@@ -140,7 +144,8 @@ def record_clicks(session: Session, drafts: Sequence[ClickDraft], *, now: dateti
     own = _self_clicks(conn, humans, now) if humans else set()
     unique = _first_visits(conn, [d for d in humans if d.click_id not in own])
     clicks = [RecordedClick(id=time_ordered_id(), click_id=d.click_id, share_id=d.share_id,
-                            advocate_id=d.advocate_id, occurred_at=d.occurred_at, bot=d.bot,
+                            advocate_id=d.advocate_id, network=d.network, post_id=d.post_id,
+                            occurred_at=d.occurred_at, bot=d.bot,
                             is_self=d.click_id in own, is_unique=d.click_id in unique)
               for d in drafts]
     # Core executemany: the hot path has no use for ORM objects.
@@ -166,19 +171,23 @@ async def write_clicks(session: AsyncSession, drafts: Sequence[ClickDraft], *,
 def count_daily(session: Session, clicks: Sequence[RecordedClick]) -> None:
     """Add counted clicks (not bot, not self) to their share's total for the local day."""
     tz = org_tz(session)
-    days: dict[tuple[str, date], list[int]] = {}
+    # (share, local day) -> a click of that share (its advocate, network, post), counts
+    days: dict[tuple[str, date], tuple[RecordedClick, list[int]]] = {}
     for click in clicks:
         if click.counted:
-            counts = days.setdefault((click.share_id, click.occurred_at.astimezone(tz).date()),
-                                     [0, 0])
+            _, counts = days.setdefault(
+                (click.share_id, click.occurred_at.astimezone(tz).date()), (click, [0, 0]))
             counts[0] += 1
             counts[1] += click.is_unique
     if not days:
         return
     conn = session.connection()
     conn.execute(_add_daily_counts(conn.dialect.name), [
-        {"share_id": s, "day": d, "clicks": c, "unique_clicks": u, "click_points": 0}
-        for (s, d), (c, u) in sorted(days.items())])
+        {"share_id": share_id, "day": day, "user_id": click.advocate_id,
+         "network": click.network, "post_id": click.post_id, "clicks": n,
+         "unique_clicks": unique, "click_points": 0}
+        for (share_id, day), (click, (n, unique)) in sorted(days.items(),
+                                                             key=lambda item: item[0])])
 
 
 _Waiter = tuple[ClickDraft, asyncio.Future[None]]

@@ -44,6 +44,8 @@ NOT_FOUND_HTML = """<!doctype html>
 class Target:
     share_id: str
     advocate_id: str
+    network: str
+    post_id: str
     # The 302's Location is ``prefix + click_id + suffix``.
     prefix: str
     suffix: str
@@ -63,7 +65,8 @@ _FIRST_TOPIC = (
     .where(PostTopic.post_id == Post.id).order_by(Topic.slug).limit(1).scalar_subquery()
 )
 _TARGET = (
-    select(Share.id, Share.user_id, Share.network, Post.url, Post.campaign, _FIRST_TOPIC)
+    select(Share.id, Share.user_id, Share.network, Share.post_id, Post.url, Post.campaign,
+           _FIRST_TOPIC)
     .join(Post, Post.id == Share.post_id).where(Share.code == bindparam("code"))
 )
 
@@ -73,10 +76,10 @@ async def find_target(db: Database, code: str, *, click_param: str) -> Target | 
         row = (await conn.execute(_TARGET, {"code": code})).first()
     if row is None:
         return None
-    share_id, advocate_id, network, url, campaign, topic_slug = row
+    share_id, advocate_id, network, post_id, url, campaign, topic_slug = row
     prefix, suffix = redirect_parts(url, network=str(network), campaign=campaign or topic_slug,
                                     code=code, click_param=click_param)
-    return Target(share_id, advocate_id, prefix, suffix)
+    return Target(share_id, advocate_id, str(network), post_id, prefix, suffix)
 
 
 class Targets:
@@ -159,7 +162,8 @@ async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes
     bot = is_bot(user_agent, found)
     token = _session_token(found.get("cookie"))
     await recorder.record(ClickDraft(
-        share_id=target.share_id, advocate_id=target.advocate_id, click_id=click_id,
+        share_id=target.share_id, advocate_id=target.advocate_id, network=target.network,
+        post_id=target.post_id, click_id=click_id,
         occurred_at=now, day=day, visitor_hash=hashed,
         device=device_class(user_agent or "", bot=bot),
         referrer_host=_referrer_host(found.get("referer")),

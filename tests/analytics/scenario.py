@@ -48,7 +48,7 @@ async def _publish(session: AsyncSession, when: datetime, **kwargs: object) -> s
     return post.id
 
 
-async def _share(session: AsyncSession, user: User, post_id: str, network: Network,
+async def make_share(session: AsyncSession, user: User, post_id: str, network: Network,
                  when: datetime) -> Share:
     with time_machine.travel(when, tick=False):
         share, _, _ = await sharing_service.get_or_create(session, user=user, post_id=post_id,
@@ -57,7 +57,8 @@ async def _share(session: AsyncSession, user: User, post_id: str, network: Netwo
 
 
 def _click(share: Share, when: datetime, visitor: str, *, bot: bool = False) -> ClickDraft:
-    return ClickDraft(share_id=share.id, advocate_id=share.user_id,
+    return ClickDraft(share_id=share.id, advocate_id=share.user_id, network=share.network,
+                      post_id=share.post_id,
                       click_id=f"{share.code}-{visitor}-{when:%d%H%M}-{int(bot)}",
                       occurred_at=when, day=when.date(), visitor_hash=visitor,
                       device="bot" if bot else "mobile", referrer_host=None, bot=bot,
@@ -87,13 +88,13 @@ async def build(db: Database) -> World:
         p3 = await _publish(session, at(16), topic_ids=[t2.id])
         await _publish(session, at(20), topic_ids=[t1.id])  # after the range
         s = world.shares
-        s["a1-p0"] = await _share(session, users["a1"], p0, Network.linkedin, at(2))
-        s["a1-p1"] = await _share(session, users["a1"], p1, Network.linkedin, at(5, 10))
-        s["a1-p2"] = await _share(session, users["a1"], p2, Network.x, at(11))
-        s["a2-p2"] = await _share(session, users["a2"], p2, Network.linkedin, at(12))
-        s["a3-p3"] = await _share(session, users["a3"], p3, Network.linkedin, at(18, 0))
-        s["a4-p1"] = await _share(session, users["a4"], p1, Network.linkedin, at(6))
-        s["o1-p1"] = await _share(session, users["o1"], p1, Network.linkedin, at(6))
+        s["a1-p0"] = await make_share(session, users["a1"], p0, Network.linkedin, at(2))
+        s["a1-p1"] = await make_share(session, users["a1"], p1, Network.linkedin, at(5, 10))
+        s["a1-p2"] = await make_share(session, users["a1"], p2, Network.x, at(11))
+        s["a2-p2"] = await make_share(session, users["a2"], p2, Network.linkedin, at(12))
+        s["a3-p3"] = await make_share(session, users["a3"], p3, Network.linkedin, at(18, 0))
+        s["a4-p1"] = await make_share(session, users["a4"], p1, Network.linkedin, at(6))
+        s["o1-p1"] = await make_share(session, users["o1"], p1, Network.linkedin, at(6))
         users["a4"].deactivated_at = at(15)
         # a1 used visitor "a1-phone" while signed in on 03-05: its click there is a self-click.
         session.add(AdvocateVisitor(user_id=users["a1"].id, day=at(5).date(),

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from app.conversions import service as conversions_service
 from app.conversions.schemas import ConversionCreate
-from app.models import Click
-from tests.analytics.scenario import World, at, build
+from app.models import Click, User
+from app.models.enums import Network
+from tests.analytics.scenario import World, at, build, make_share
 from tests.builders import Api, Role
 
 
@@ -162,3 +163,23 @@ async def test_several_currencies_leave_revenue_null(api: Api, world: World) -> 
     assert report["revenue_by_currency"] == {"EUR": "150.5", "USD": "20"}
     assert report["conversions"] == 3
 
+
+
+async def test_one_post_shared_on_two_networks_is_one_pair(api: Api, world: World) -> None:
+    """a1 also shares p1 on x (week one): a share more, and a pair more on x only; the total,
+    topic, group and week reports count the (advocate, post) pair and the advocate once."""
+    async with api.db.transaction() as session:
+        a1 = await session.get(User, world.users["a1"].id)
+        assert a1 is not None
+        await make_share(session, a1, world.shares["a1-p1"].post_id, Network.x, at(6, 15))
+    report = await _kpis(api, world)
+    _subset(report, {"shares": 4, "active_advocates": 2, "share_rate": 3 / 7, "reach": 2200})
+    _subset(report["by_network"]["x"], {"shares": 2, "active_advocates": 1,
+                                        "share_rate": 2 / 7})
+    _subset(report["by_network"]["linkedin"], {"shares": 2, "share_rate": 2 / 7})
+    _subset(report["by_topic"][world.t1], {"shares": 4, "active_advocates": 2,
+                                           "share_rate": 3 / 5})
+    _subset(report["by_topic"][world.t2], {"shares": 2, "active_advocates": 2})
+    _subset(report["by_group"][world.g1], {"shares": 4, "active_advocates": 2,
+                                           "share_rate": 3 / 5})
+    _subset(report["weekly"][0], {"shares": 2, "active_advocates": 1, "share_rate": 0.5})

@@ -42,7 +42,8 @@ async def _all_time(db: Database, user_id: str) -> PeriodStats | None:
 
 
 def _clicks(share: Share, when: datetime, visitors: list[str]) -> list[ClickDraft]:
-    return [ClickDraft(share_id=share.id, advocate_id=share.user_id,
+    return [ClickDraft(share_id=share.id, advocate_id=share.user_id, network=share.network,
+                       post_id=share.post_id,
                        click_id=f"{share.code}{when:%d%H%M}{i:04d}", occurred_at=when,
                        day=when.date(), visitor_hash=v, device="mobile", referrer_host=None,
                        bot=False, session_token_hash=None) for i, v in enumerate(visitors)]

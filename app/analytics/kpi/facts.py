@@ -1,9 +1,15 @@
-"""Everything a KPI report needs, read in a few set-based queries (clicks come from the
-per-share daily totals, never from the clicks table)."""
+"""Everything a KPI report needs, summed in the database per report key.
+
+The cohort's advocates (their topics and groups) and the range's published posts are read as
+rows: the share-rate denominator depends on who can see what. Shares, clicks (from the
+per-share daily totals, never from the clicks table), conversions and feedback come back
+already summed per report key (:mod:`app.analytics.kpi.breakdowns`): their size depends on
+the networks, topics, groups and weeks, not on how many advocates or events there are.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -11,10 +17,35 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CompoundSelect, Select, case, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from app.analytics.kpi.breakdowns import (
+    PEOPLE_KINDS,
+    POST_KINDS,
+    Key,
+    Measures,
+    per_key,
+    week_end,
+    week_index,
+)
 from app.analytics.settings import emv_settings
+from app.core.db import UTCDateTime
+from app.gamification.periods import midnight
 from app.models import (
     Conversion,
     Feedback,
@@ -50,42 +81,21 @@ class PostFact:
     topics: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where an event happened: the share's advocate, network and post (its topics)."""
+@dataclass
+class ShareSums:
+    """The range's shares of one report key on one network."""
 
-    user_id: str
-    network: str
-    post_id: str
+    shares: int = 0
+    followers: int = 0
+    with_stats: int = 0
+    impressions: int = 0
+    engagements: int = 0
 
 
 @dataclass
-class ShareFact:
-    id: str
-    origin: Origin
-    followers: int
-    created_at: datetime
-    snapshots: list[tuple[datetime, int, int]] = field(default_factory=list)
-
-
-Counts = tuple[int, int]  # clicks, unique clicks
-
-
-@dataclass
-class ClickTotals:
-    """The range's counted clicks, summed the two ways every report is made of: per
-    (network, post, week of the report) and per advocate (0 is the week without weeks)."""
-
-    by_post_week: dict[tuple[str, str, int], Counts] = field(default_factory=dict)
-    by_user: dict[str, Counts] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ConversionFact:
-    origin: Origin
-    occurred_at: datetime
-    value: Decimal | None
-    currency: str
+class ConversionSums:
+    count: int = 0
+    by_currency: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
 
 
 @dataclass
@@ -95,12 +105,12 @@ class Facts:
     end: date
     weeks: list[tuple[date, date]]
     advocates: dict[str, Advocate]
-    posts: dict[str, PostFact]
-    topics: dict[str, frozenset[str]]  # of every post an event below names
-    shares: dict[str, ShareFact]  # created in the range
-    clicks: ClickTotals
-    conversions: list[ConversionFact]
-    feedback: list[tuple[str, datetime, int]]
+    posts: list[PostFact]  # published in the range
+    shares: dict[Key, dict[str, ShareSums]]  # per report key, then network
+    sharers: dict[Key, tuple[int, int]]  # active advocates, (advocate, post) pairs
+    clicks: dict[Key, tuple[int, int]]  # clicks, unique clicks
+    conversions: dict[Key, ConversionSums]
+    scores: dict[Key, Counter[int]]  # feedback: how many gave each score
     cpm: dict[str, Decimal]
     emv_currency: str
 
@@ -114,6 +124,21 @@ def cohort_of_pilot(pilot_id: str) -> CompoundSelect:
         .where(pilot_groups.c.pilot_id == pilot_id))
 
 
+@dataclass(frozen=True)
+class _Range:
+    enrolled: Select[Any]
+    start: date
+    end: date
+    start_at: datetime
+    end_at: datetime
+    week_ends: list[date]  # exclusive, local days
+    week_ends_at: list[datetime]  # the same, as instants
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
 async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | None,
                start: date, end: date, start_at: datetime, end_at: datetime, cutoff: datetime,
                pilot_id: str | None, weeks: Sequence[tuple[date, date]] = ()) -> Facts:
@@ -123,101 +148,214 @@ async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | 
                                          User.deactivated_at > cutoff))
     if cohort is not None:
         enrolled = enrolled.where(User.id.in_(cohort))
-    # Core results, not ORM ones: tens of thousands of plain rows.
+    span = _Range(enrolled=enrolled, start=start, end=end, start_at=start_at, end_at=end_at,
+                  week_ends=[e for _, e in weeks],
+                  week_ends_at=[midnight(e, tz) for _, e in weeks])
+    # Core results, not ORM ones.
     db = await session.connection()
-    ids = set(await session.scalars(enrolled))
+    if db.dialect.name == "postgresql":
+        # Enough memory for the report's sums to be hashed in memory, not sorted on disk.
+        await db.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    settings = await emv_settings(session)
+    return Facts(
+        tz=tz, start=start, end=end, weeks=list(weeks),
+        advocates=await _advocates(db, span), posts=await _posts(db, span),
+        shares=await _share_sums(db, span), sharers=await _sharers(db, span),
+        clicks=await _clicks(db, span), conversions=await _conversions(db, span),
+        scores=await _scores(db, span, pilot_id),
+        cpm={str(k): v for k, v in settings.cpm.items()}, emv_currency=settings.currency)
+
+
+async def _advocates(db: AsyncConnection, span: _Range) -> dict[str, Advocate]:
+    ids = (await db.execute(span.enrolled)).scalars().all()
     topics_of: dict[str, set[str]] = defaultdict(set)
     groups_of: dict[str, set[str]] = defaultdict(set)
     for uid, tid in await db.execute(select(user_topics.c.user_id, user_topics.c.topic_id)
-                                          .where(user_topics.c.user_id.in_(enrolled))):
+                                     .where(user_topics.c.user_id.in_(span.enrolled))):
         topics_of[uid].add(tid)
     for uid, gid in await db.execute(select(user_groups.c.user_id, user_groups.c.group_id)
-                                          .where(user_groups.c.user_id.in_(enrolled))):
+                                     .where(user_groups.c.user_id.in_(span.enrolled))):
         groups_of[uid].add(gid)
-    advocates = {u: Advocate(u, frozenset(topics_of[u]), frozenset(groups_of[u])) for u in ids}
+    return {u: Advocate(u, frozenset(topics_of[u]), frozenset(groups_of[u])) for u in ids}
 
-    converted = (Conversion.attributed.is_(True) & (Conversion.occurred_at >= start_at)
-                 & (Conversion.occurred_at < end_at))
-    created = (Share.created_at >= start_at) & (Share.created_at < end_at)
-    shares = {sid: ShareFact(sid, Origin(uid, str(network), pid), followers, at)
-              for sid, uid, network, pid, followers, at in (await db.execute(
-                  select(Share.id, Share.user_id, Share.network, Share.post_id,
-                         Share.follower_count, Share.created_at)
-                  .where(Share.user_id.in_(enrolled), created))).all()}
-    published = ((Post.published_at >= start_at) & (Post.published_at < end_at))
-    posts_rows = (await db.execute(
-        select(Post.id, Post.published_at).where(published))).all()
+
+async def _posts(db: AsyncConnection, span: _Range) -> list[PostFact]:
+    published = (Post.published_at >= span.start_at) & (Post.published_at < span.end_at)
     topics: dict[str, set[str]] = defaultdict(set)
-    for pid, tid in await db.execute(
-            select(PostTopic.post_id, PostTopic.topic_id).where(or_(
-                PostTopic.post_id.in_(select(Post.id).where(published)),
-                PostTopic.post_id.in_(select(Share.post_id).where(
-                    Share.user_id.in_(enrolled)).distinct())))):
+    for pid, tid in await db.execute(select(PostTopic.post_id, PostTopic.topic_id).where(
+            PostTopic.post_id.in_(select(Post.id).where(published)))):
         topics[pid].add(tid)
-    clicks = await _click_totals(db, enrolled=enrolled, start=start, end=end, weeks=weeks)
-    conversions = [
-        ConversionFact(Origin(uid, str(network), pid), at,
-                       Decimal(value) if value is not None else None, currency)
-        for uid, network, pid, at, value, currency in (await db.execute(
-            select(Share.user_id, Share.network, Share.post_id,
-                   Conversion.occurred_at, Conversion.value, Conversion.currency)
-            .join(Share, Share.id == Conversion.share_id)
-            .where(converted, Conversion.advocate_id.in_(enrolled)))).all()]
-    for sid, taken_at, impressions, likes, comments, reshares in await db.execute(
-            select(StatsSnapshot.share_id, StatsSnapshot.taken_at, StatsSnapshot.impressions,
-                   StatsSnapshot.likes, StatsSnapshot.comments, StatsSnapshot.reshares)
-            .join(Share, Share.id == StatsSnapshot.share_id)
-            .where(Share.user_id.in_(enrolled), created, StatsSnapshot.taken_at < end_at)
-            .order_by(StatsSnapshot.taken_at, StatsSnapshot.id)):
-        shares[sid].snapshots.append((taken_at, impressions, likes + comments + reshares))
-    feedback_stmt = select(Feedback.user_id, Feedback.created_at, Feedback.score).where(
-        Feedback.user_id.in_(enrolled), Feedback.created_at >= start_at,
-        Feedback.created_at < end_at)
+    return [PostFact(pid, at, frozenset(topics[pid]))
+            for pid, at in await db.execute(select(Post.id, Post.published_at)
+                                            .where(published).order_by(Post.published_at))
+            if at is not None]
+
+
+def _range_shares(span: _Range, *columns: SQLColumnExpression[Any]) -> Select[Any]:
+    """The enrolled advocates' shares created in the range, with their week and whether
+    their post was published in the range (``pair``) and in the share's own week
+    (``week_pair``): what the share rate counts."""
+    week = week_index(Share.created_at, span.week_ends_at)
+    published = and_(Post.published_at >= span.start_at, Post.published_at < span.end_at)
+    return (select(Share.user_id, Share.network, Share.post_id, week.label("week"),
+                   published.label("pair"),
+                   and_(published, week_index(Post.published_at, span.week_ends_at) == week)
+                   .label("week_pair"), *columns)
+            .join(Post, Post.id == Share.post_id)
+            .where(Share.user_id.in_(span.enrolled), Share.created_at >= span.start_at,
+                   Share.created_at < span.end_at))
+
+
+def _newest_snapshots(shares: CTE, before: ColumnElement[Any]) -> CTE:
+    """Per share of ``shares``, its newest stats snapshot taken before ``before`` (an
+    expression on ``shares``): impressions and engagements, ranked 1."""
+    rank = func.row_number().over(partition_by=StatsSnapshot.share_id,
+                                  order_by=(StatsSnapshot.taken_at.desc(),
+                                            StatsSnapshot.id.desc()))
+    return (select(StatsSnapshot.share_id, StatsSnapshot.impressions,
+                   (StatsSnapshot.likes + StatsSnapshot.comments + StatsSnapshot.reshares)
+                   .label("engagements"), rank.label("rank"))
+            .join(shares, shares.c.id == StatsSnapshot.share_id)
+            .where(StatsSnapshot.taken_at < before).cte())
+
+
+async def _share_sums(db: AsyncConnection, span: _Range) -> dict[Key, dict[str, ShareSums]]:
+    """Shares, followers (reach and EMV, priced per network later) and stats per key and
+    network. A week sees each share's newest snapshot before the week's end; every other
+    report, before the range's end."""
+    shares = _range_shares(
+        span, Share.id, Share.follower_count.label("followers"),
+        week_end(Share.created_at, span.week_ends_at).label("week_end"),
+    ).cte("range_share_rows")
+    at_end = _newest_snapshots(shares, literal(span.end_at, UTCDateTime()))
+    at_week = _newest_snapshots(shares, shares.c.week_end)
+    source = (select(shares, at_end.c.share_id.label("snapshot"), at_end.c.impressions,
+                     at_end.c.engagements, at_week.c.share_id.label("week_snapshot"),
+                     at_week.c.impressions.label("week_impressions"),
+                     at_week.c.engagements.label("week_engagements"))
+              .outerjoin(at_end, (at_end.c.share_id == shares.c.id) & (at_end.c.rank == 1))
+              .outerjoin(at_week, (at_week.c.share_id == shares.c.id) & (at_week.c.rank == 1))
+              .cte("range_shares"))
+
+    def measures(kind: str) -> list[ColumnElement[Any]]:
+        prefix = "week_" if kind == "week" else ""
+        return [func.count(), func.sum(source.c.followers),
+                func.count(source.c[f"{prefix}snapshot"]),
+                func.sum(source.c[f"{prefix}impressions"]),
+                func.sum(source.c[f"{prefix}engagements"])]
+
+    sums: dict[Key, dict[str, ShareSums]] = defaultdict(dict)
+    for kind, key, network, *values in await db.execute(
+            union_all(*per_key(source, measures, by=["network"]))):
+        sums[(kind, key)][str(network)] = ShareSums(*map(_int, values))
+    return sums
+
+
+async def _sharers(db: AsyncConnection, span: _Range) -> dict[Key, tuple[int, int]]:
+    """Per key, the distinct advocates who shared and the distinct (advocate, post) pairs
+    whose post was published in the range (in a week's report, in that week).
+
+    Distinct things are counted as flags on one share of each: its advocate's first share
+    (first of a network's, of a week's), its (advocate, post) pair's first share (first of
+    a week's), which a group or a topic report can sum, since an advocate's groups and a
+    post's topics are the same on every share. A network's pairs are its shares (one per
+    advocate, post and network). Only a topic's advocates need counting after the join."""
+    def first(*partition: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+        # Any one row of the partition will do: no order to sort for.
+        return case((func.row_number().over(partition_by=partition) == 1, 1), else_=0)
+
+    week = week_index(Share.created_at, span.week_ends_at)
+    source = _range_shares(
+        span, first(Share.user_id, Share.post_id, week).label("first_pair_in_week"),
+        first(Share.user_id, Share.post_id).label("first_pair"),
+        first(Share.user_id, week).label("first_in_week"),
+        first(Share.user_id, Share.network).label("first_on_network"),
+        first(Share.user_id).label("first_advocate"),
+    ).cte("range_sharers")
+
+    def flagged(flag: str, condition: str | None = None) -> ColumnElement[Any]:
+        if condition is None:
+            return func.sum(source.c[flag])
+        return func.sum(case((source.c[condition], source.c[flag]), else_=0))
+
+    def measures(kind: str) -> list[ColumnElement[Any]]:
+        if kind == "network":
+            return [flagged("first_on_network"),
+                    func.sum(case((source.c.pair, 1), else_=0))]
+        if kind == "week":
+            return [flagged("first_in_week"), flagged("first_pair_in_week", "week_pair")]
+        advocates = (func.count(distinct(source.c.user_id)) if kind == "topic"
+                     else flagged("first_advocate"))
+        return [advocates, flagged("first_pair", "pair")]
+
+    return {(kind, key): (_int(active), _int(pairs))
+            for kind, key, active, pairs in await db.execute(
+                union_all(*per_key(source, measures)))}
+
+
+async def _clicks(db: AsyncConnection, span: _Range) -> dict[Key, tuple[int, int]]:
+    """Counted clicks in the range on the enrolled advocates' shares (made at any time),
+    from the per-share daily totals, read by advocate (``ix_share_days_user_day``) and
+    summed twice before the breakdowns: per (network, post, week) for the total, network,
+    topic and week reports, and per advocate for the groups'."""
+    days = (ShareDay.user_id.in_(span.enrolled), ShareDay.day >= span.start,
+            ShareDay.day < span.end)
+    counts = (func.sum(ShareDay.clicks).label("clicks"),
+              func.sum(ShareDay.unique_clicks).label("unique_clicks"))
+    week = week_index(ShareDay.day, span.week_ends)
+    by_post = (select(ShareDay.network, ShareDay.post_id, week.label("week"), *counts)
+               .where(*days)
+               .group_by(ShareDay.network, ShareDay.post_id,
+                         *([week] if span.week_ends else []))  # no weeks: NULL
+               .cte("range_post_clicks"))
+    by_user = (select(ShareDay.user_id, *counts).where(*days).group_by(ShareDay.user_id)
+               .cte("range_advocate_clicks"))
+
+    def measures(source: CTE) -> Measures:
+        return lambda kind: [func.sum(source.c.clicks), func.sum(source.c.unique_clicks)]
+
+    return {(kind, key): (_int(clicks), _int(unique))
+            for kind, key, clicks, unique in await db.execute(union_all(
+                *per_key(by_post, measures(by_post), kinds=POST_KINDS),
+                *per_key(by_user, measures(by_user), kinds=("group",))))}
+
+
+async def _conversions(db: AsyncConnection, span: _Range) -> dict[Key, ConversionSums]:
+    """Attributed conversions occurring in the range on the enrolled advocates' shares,
+    counted per currency and value (values are exact decimal text, summed here)."""
+    source = (select(Share.user_id, Share.network, Share.post_id,
+                     week_index(Conversion.occurred_at, span.week_ends_at).label("week"),
+                     Conversion.currency, Conversion.value)
+              .join(Share, Share.id == Conversion.share_id)
+              .where(Conversion.attributed.is_(True), Conversion.advocate_id.in_(span.enrolled),
+                     Conversion.occurred_at >= span.start_at,
+                     Conversion.occurred_at < span.end_at)
+              .cte("range_conversions"))
+    sums: dict[Key, ConversionSums] = defaultdict(ConversionSums)
+    for kind, key, currency, value, count in await db.execute(
+            union_all(*per_key(source, lambda kind: [func.count()],
+                               by=["currency", "value"]))):
+        entry = sums[(kind, key)]
+        entry.count += count
+        if value is not None:
+            entry.by_currency[currency] += Decimal(value) * count
+    return sums
+
+
+async def _scores(db: AsyncConnection, span: _Range,
+                  pilot_id: str | None) -> dict[Key, Counter[int]]:
+    """Feedback given in the range by enrolled advocates (to the pilot, when there is one):
+    how many gave each score, per key."""
+    stmt = (select(Feedback.user_id, Feedback.score,
+                   week_index(Feedback.created_at, span.week_ends_at).label("week"))
+            .where(Feedback.user_id.in_(span.enrolled), Feedback.created_at >= span.start_at,
+                   Feedback.created_at < span.end_at))
     if pilot_id is not None:
-        feedback_stmt = feedback_stmt.where(Feedback.pilot_id == pilot_id)
-    feedback = [(uid, at, score) for uid, at, score in (await db.execute(feedback_stmt))]
-    settings = await emv_settings(session)
-    return Facts(
-        tz=tz, start=start, end=end, weeks=list(weeks), advocates=advocates,
-        posts={pid: PostFact(pid, at, frozenset(topics[pid])) for pid, at in posts_rows
-               if at is not None},
-        topics={pid: frozenset(t) for pid, t in topics.items()},
-        shares=shares, clicks=clicks, conversions=conversions,
-        feedback=feedback, cpm={str(k): v for k, v in settings.cpm.items()},
-        emv_currency=settings.currency,
-    )
-
-
-async def _click_totals(db: AsyncConnection, *, enrolled: Select[Any], start: date, end: date,
-                        weeks: Sequence[tuple[date, date]]) -> ClickTotals:
-    """Daily totals summed in the database: a pilot's clicks come back as one row per
-    (network, post, week) and one per advocate, not one per click, day or share. PostgreSQL
-    makes both sums in one scan (GROUPING SETS); SQLite, which has no grouping sets, makes
-    two."""
-    bucket = (case(*[(ShareDay.day < week_end, index)
-                     for index, (_, week_end) in enumerate(weeks)], else_=len(weeks) - 1)
-              if weeks else literal(0))
-    counts = (func.sum(ShareDay.clicks), func.sum(ShareDay.unique_clicks))
-    base = (select().select_from(ShareDay).join(Share, Share.id == ShareDay.share_id)
-            .where(Share.user_id.in_(enrolled), ShareDay.day >= start, ShareDay.day < end))
-    totals = ClickTotals()
-    if db.dialect.name == "postgresql":
-        rows = await db.execute(
-            base.add_columns(func.grouping(Share.user_id), Share.user_id, Share.network,
-                             Share.post_id, bucket, *counts)
-            .group_by(func.grouping_sets(tuple_(Share.network, Share.post_id, bucket),
-                                         tuple_(Share.user_id))))
-        for per_user, uid, network, pid, week, n, unique in rows.all():
-            if per_user:  # grouping() is 1 where user_id was not grouped on
-                totals.by_post_week[(str(network), pid, int(week))] = (int(n), int(unique))
-            else:
-                totals.by_user[uid] = (int(n), int(unique))
-        return totals
-    for network, pid, week, n, unique in await db.execute(
-            base.add_columns(Share.network, Share.post_id, bucket, *counts)
-            .group_by(Share.network, Share.post_id, bucket)):
-        totals.by_post_week[(str(network), pid, int(week))] = (int(n), int(unique))
-    for uid, n, unique in await db.execute(
-            base.add_columns(Share.user_id, *counts).group_by(Share.user_id)):
-        totals.by_user[uid] = (int(n), int(unique))
-    return totals
+        stmt = stmt.where(Feedback.pilot_id == pilot_id)
+    source = stmt.cte("range_feedback")
+    scores: dict[Key, Counter[int]] = defaultdict(Counter)
+    for kind, key, score, count in await db.execute(
+            union_all(*per_key(source, lambda kind: [func.count()], by=["score"],
+                               kinds=PEOPLE_KINDS))):
+        scores[(kind, key)][int(score)] += count
+    return scores
