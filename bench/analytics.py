@@ -394,8 +394,8 @@ def _pilot(program: Program) -> None:
 CLICK_COLUMNS = ("id", "click_id", "share_id", "occurred_at", "day", "visitor_hash", "device",
                  "referrer_host", "bot", "self", "is_unique")
 CONVERSION_COLUMNS = ("id", "external_id", "click_id", "share_id", "advocate_id", "post_id",
-                      "attributed", "type", "value", "currency", "occurred_at", "created_at",
-                      "source", "site_key_id")
+                      "network", "attributed", "type", "value", "currency", "occurred_at",
+                      "created_at", "source", "site_key_id")
 
 
 def click_chunks(program: Program) -> Iterator[list[tuple[Any, ...]]]:
@@ -454,7 +454,8 @@ def click_chunks(program: Program) -> Iterator[list[tuple[Any, ...]]]:
                 purchase = rng.random() < 0.4
                 program.conversions.append((
                     new_id(), f"bench-{len(program.conversions)}", click_id, share.id,
-                    share.user_id, share.post_id, True, "purchase" if purchase else "signup",
+                    share.user_id, share.post_id, share.network.value, True,
+                    "purchase" if purchase else "signup",
                     f"{rng.choice((19, 49, 99, 249))}.00" if purchase else None, "USD",
                     occurred, occurred, "api", None))
                 if share.enrolled and start_at <= occurred < end_at:

@@ -163,8 +163,8 @@ def _share_days_indexes(conn: Connection) -> dict[str, str]:
 
 
 def _a_share_with_a_day(conn: Connection) -> None:
-    """A user, a post, their share and one day of its clicks, as the app wrote them before
-    share_days named the share's advocate, network and post."""
+    """A user, a post, their share, one day of its clicks and two conversions (one on the
+    share), as the app wrote them before revision 8c4e1b7d2a90."""
     with Session(bind=conn) as session:
         user = User(email="mig@corp.test", name="Mig", role=Role.advocate, follower_counts={})
         post = Post(url="https://example.com/m", category=Category.curated, captions={},
@@ -177,7 +177,20 @@ def _a_share_with_a_day(conn: Connection) -> None:
         session.execute(text(
             "INSERT INTO share_days (share_id, day, clicks, unique_clicks, click_points) "
             "SELECT id, '2026-11-02', 7, 5, 10 FROM shares"))
+        for external_id, attributed in (("on-the-share", True), ("unattributed", False)):
+            session.execute(text(
+                "INSERT INTO conversions (id, external_id, share_id, advocate_id, post_id, "
+                "attributed, type, currency, occurred_at, created_at, source) "
+                "SELECT :id, :external_id, CASE WHEN :on THEN id END, "
+                "CASE WHEN :on THEN user_id END, CASE WHEN :on THEN post_id END, :on, "
+                "'deal', 'EUR', created_at, created_at, 'api' FROM shares"),
+                {"id": external_id[:32], "external_id": external_id, "on": attributed})
         session.commit()
+
+
+def _conversion_networks(conn: Connection) -> dict[str, Any]:
+    return dict(conn.exec_driver_sql(  # type: ignore[arg-type]
+        "SELECT external_id, network FROM conversions").all())
 
 
 def _the_day(conn: Connection) -> tuple[Any, ...]:
@@ -192,12 +205,15 @@ def _the_day(conn: Connection) -> tuple[Any, ...]:
 
 def test_share_days_name_their_advocate_and_are_indexed_by_it(scratch_url: str) -> None:
     """Revision 8c4e1b7d2a90 copies each row's share's advocate, network and post, indexes
-    the rows by advocate and day (PostgreSQL: with the counts), and steps back intact."""
+    the rows by advocate and day (PostgreSQL: with the counts), gives attributed
+    conversions their share's network, and steps back intact."""
     postgres = make_url(scratch_url).get_backend_name() == "postgresql"
     upgrade(scratch_url, "5d1c2a7e9f30")
     _inspect(scratch_url, _a_share_with_a_day)
     upgrade(scratch_url, SHARE_DAYS_BY_ADVOCATE)
     assert _inspect(scratch_url, _the_day) == (7, 5, 10, True)
+    assert _inspect(scratch_url, _conversion_networks) == {"on-the-share": "linkedin",
+                                                           "unattributed": None}
     indexes = _inspect(scratch_url, _share_days_indexes)
     assert set(indexes) == {"ix_share_days_user_day"}
     if postgres:
@@ -209,6 +225,8 @@ def test_share_days_name_their_advocate_and_are_indexed_by_it(scratch_url: str) 
 
     downgrade(scratch_url, "-1")
     assert _inspect(scratch_url, _the_day) == (7, 5, 10, None)
+    assert "network" not in _inspect(scratch_url, lambda conn: [
+        c["name"] for c in inspect(conn).get_columns("conversions")])
     assert set(_inspect(scratch_url, _share_days_indexes)) == {"ix_share_days_day"}
     key = _inspect(scratch_url, _share_days_key)
     if postgres:

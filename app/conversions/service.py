@@ -36,22 +36,22 @@ async def record(session: AsyncSession, *, data: ConversionCreate, source: str,
         select(Conversion).where(Conversion.external_id == data.external_id))
     if existing is not None:
         return existing, False
-    share_id = advocate_id = post_id = None
+    share_id = advocate_id = post_id = network = None
     if data.click_id:
         row = (await session.execute(
-            select(Share.id, Share.user_id, Share.post_id)
+            select(Share.id, Share.user_id, Share.post_id, Share.network)
             .join(Click, Click.share_id == Share.id)
             .where(Click.click_id == data.click_id, Click.bot.is_(False),
                    Click.is_self.is_(False))
         )).first()
         if row is not None:
-            share_id, advocate_id, post_id = row
+            share_id, advocate_id, post_id, network = row
     currency = data.currency or (await emv_settings(session)).currency
     conversion_id = new_id()
     inserted = await session.scalar(
         dialect_insert(session)(Conversion).values(
             id=conversion_id, external_id=data.external_id, click_id=data.click_id,
-            share_id=share_id, advocate_id=advocate_id, post_id=post_id,
+            share_id=share_id, advocate_id=advocate_id, post_id=post_id, network=network,
             attributed=share_id is not None, type=data.type, value=data.value,
             currency=currency, occurred_at=data.occurred_at or utcnow(), created_at=utcnow(),
             source=source, site_key_id=site_key_id,

@@ -19,6 +19,8 @@ class Conversion(IdMixin, Base):
     share_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), ForeignKey("shares.id"))
     advocate_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"))
     post_id: Mapped[str | None] = mapped_column(String(ID_LENGTH), ForeignKey("posts.id"))
+    # The share's network, copied like its advocate and post: reports read conversions alone.
+    network: Mapped[str | None] = mapped_column(String(16))
     attributed: Mapped[bool] = mapped_column(Boolean)
     type: Mapped[str] = mapped_column(String(64))
     # A decimal kept as its exact text: SQLite has no decimal type, and sums are done in Python.
@@ -32,6 +34,9 @@ class Conversion(IdMixin, Base):
     __table_args__ = (
         Index("ix_conversions_share_occurred", "share_id", "occurred_at"),
         Index("ix_conversions_occurred", "occurred_at"),
+        # PostgreSQL: KPI reports read an advocate's conversions from this index alone.
+        Index("ix_conversions_advocate_occurred", "advocate_id", "occurred_at",
+              postgresql_include=["attributed", "network", "post_id", "currency", "value"]),
     )
 
 

@@ -322,11 +322,12 @@ async def _clicks(db: AsyncConnection, span: _Range) -> dict[Key, tuple[int, int
 
 async def _conversions(db: AsyncConnection, span: _Range) -> dict[Key, ConversionSums]:
     """Attributed conversions occurring in the range on the enrolled advocates' shares,
-    counted per currency and value (values are exact decimal text, summed here)."""
-    source = (select(Share.user_id, Share.network, Share.post_id,
+    counted per currency and value (values are exact decimal text, summed here). A
+    conversion names its share's advocate, network and post: no join."""
+    source = (select(Conversion.advocate_id.label("user_id"), Conversion.network,
+                     Conversion.post_id,
                      week_index(Conversion.occurred_at, span.week_ends_at).label("week"),
                      Conversion.currency, Conversion.value)
-              .join(Share, Share.id == Conversion.share_id)
               .where(Conversion.attributed.is_(True), Conversion.advocate_id.in_(span.enrolled),
                      Conversion.occurred_at >= span.start_at,
                      Conversion.occurred_at < span.end_at)
