@@ -17,7 +17,6 @@ from typing import Any
 
 from app.analytics.kpi.breakdowns import TOTAL, Key
 from app.analytics.kpi.facts import Advocate, Facts, can_see
-from app.gamification.periods import midnight
 
 KPI_NAMES = (
     "enrolled", "active_advocates", "participation_rate", "posts_published", "shares",
@@ -144,7 +143,6 @@ class _Pass:
         set of topics each advocate follows (visibility depends on nothing else)."""
         everyone = Counter(a.topics for a in self.facts.advocates.values())
         by_group = {g: Counter(a.topics for a in members) for g, members in self.members.items()}
-        week_starts = [midnight(start, self.facts.tz) for start, _ in self.facts.weeks]
 
         def viewers(follows: Counter[frozenset[str]], topics: frozenset[str]) -> int:
             return sum(n for followed, n in follows.items() if can_see(followed, topics))
@@ -153,9 +151,8 @@ class _Pass:
             seen = viewers(everyone, post.topics)
             targets: list[tuple[Key, int]] = [(TOTAL, seen)]
             targets += [(("topic", t), seen) for t in post.topics]
-            week = sum(start <= post.published_at for start in week_starts) - 1
-            if week >= 0:
-                targets.append((("week", str(week)), seen))
+            if post.week is not None:
+                targets.append((("week", str(post.week)), seen))
             targets += [(("group", g), viewers(c, post.topics)) for g, c in by_group.items()]
             for key, count in targets:
                 self.sums[key].posts_seen += count > 0

@@ -77,7 +77,7 @@ class Advocate:
 @dataclass(frozen=True)
 class PostFact:
     id: str
-    published_at: datetime
+    week: int | None  # the report week it was published in (None without weeks)
     topics: frozenset[str]
 
 
@@ -185,10 +185,10 @@ async def _posts(db: AsyncConnection, span: _Range) -> list[PostFact]:
     for pid, tid in await db.execute(select(PostTopic.post_id, PostTopic.topic_id).where(
             PostTopic.post_id.in_(select(Post.id).where(published)))):
         topics[pid].add(tid)
-    return [PostFact(pid, at, frozenset(topics[pid]))
-            for pid, at in await db.execute(select(Post.id, Post.published_at)
-                                            .where(published).order_by(Post.published_at))
-            if at is not None]
+    return [PostFact(pid, week, frozenset(topics[pid]))
+            for pid, week in await db.execute(
+                select(Post.id, week_index(Post.published_at, span.week_ends_at))
+                .where(published).order_by(Post.published_at))]
 
 
 def _range_shares(span: _Range, *columns: SQLColumnExpression[Any]) -> Select[Any]:
