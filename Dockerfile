@@ -1,16 +1,20 @@
 # Chorus: slim, non-root, `chorus serve`. Configure with CHORUS_* variables (see README).
+# Runtime dependencies exactly as requirements.lock pins them (hashes checked), in a venv.
 FROM python:3.11-slim AS build
 WORKDIR /src
+COPY requirements.lock ./
+RUN python -m venv /opt/chorus \
+    && /opt/chorus/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY migrations ./migrations
 COPY workers ./workers
-RUN pip install --no-cache-dir --prefix=/install .
+RUN /opt/chorus/bin/pip install --no-cache-dir --no-deps --no-build-isolation .
 
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/chorus/bin:$PATH \
     CHORUS_DATABASE_URL=sqlite+aiosqlite:////data/chorus.db
-COPY --from=build /install /usr/local
+COPY --from=build /opt/chorus /opt/chorus
 RUN useradd --system --uid 10001 --home-dir /data --create-home chorus
 USER chorus
 WORKDIR /data

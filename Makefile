@@ -7,13 +7,18 @@ PG_TEST_URL ?= postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck test-sqlite test-postgres services bench clean
+# Modules `make mutation` mutates when MODULES is not given: those that hold the rules.
+MODULES ?=
 
-$(BIN)/chorus: pyproject.toml
+.PHONY: install run test lint typecheck test-sqlite test-postgres services bench clean lock mutation
+
+# Exactly the versions in requirements-dev.lock (hashes checked), then Chorus, editable.
+$(BIN)/chorus: pyproject.toml requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Chorus needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python tools/check_lock.py --sync
 	@touch $(BIN)/chorus
 
 install: $(BIN)/chorus
@@ -28,7 +33,7 @@ run: install
 test: install lint typecheck services test-sqlite test-postgres
 
 lint: install
-	$(BIN)/ruff check app tests bench migrations workers
+	$(BIN)/ruff check app tests bench migrations workers tools
 
 typecheck: install
 	$(BIN)/mypy
@@ -48,5 +53,19 @@ bench: install
 	$(BIN)/python -m bench.redirect
 	$(BIN)/python -m bench.analytics
 
+## make lock: the newest versions pyproject.toml allows, pinned with every file's hash, for
+# Python 3.11: requirements-dev.lock (all, for make install and CI) and requirements.lock (its
+# runtime part, for the Docker image). setuptools and wheel are pinned too: they build Chorus.
+LOCK_ARGS = --generate-hashes --python-version 3.11 --custom-compile-command 'make lock' --quiet
+lock: install
+	printf 'setuptools>=69\nwheel\n' | $(BIN)/uv pip compile pyproject.toml - --extra dev \
+		--upgrade $(LOCK_ARGS) -o requirements-dev.lock
+	printf 'setuptools>=69\nwheel\n' | $(BIN)/uv pip compile pyproject.toml - \
+		--constraint requirements-dev.lock $(LOCK_ARGS) -o requirements.lock
+
+## make mutation [MODULES="content/mix.py auth/throttle.py"]: mutmut on the rules, kill ratios
+mutation: install
+	$(BIN)/python tools/mutation.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .mutation
