@@ -47,7 +47,9 @@ def serve(
     if not no_migrate:
         upgrade(settings.database_url)
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_config=None, proxy_headers=True)
+                access_log=False, log_config=None,
+                # The app reads X-Forwarded-For itself, from CHORUS_TRUSTED_PROXIES only.
+                proxy_headers=False)
 
 
 @cli.command()

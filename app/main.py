@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.analytics.router import router as analytics_router
@@ -57,9 +58,23 @@ class SecretKey:
 
 
 class Chorus(FastAPI):
-    """The app; tracked links are answered before the middleware stack (see TrackedLinks)."""
+    """The app; tracked links are answered before the middleware stack (see TrackedLinks).
+
+    The client address every part of the app sees (login limits, visitor hashes) is the
+    connection's, or, from a trusted proxy (CONTRACT §1, §2), the rightmost X-Forwarded-For
+    entry that is not itself a trusted proxy: uvicorn's ProxyHeadersMiddleware, applied here
+    so that it holds however the app is served.
+    """
+
+    proxy_headers: ProxyHeadersMiddleware | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.proxy_headers is not None:
+            await self.proxy_headers(scope, receive, send)  # type: ignore[arg-type]
+        else:
+            await self.dispatch(scope, receive, send)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if is_tracked_link(scope):
             await self.state.tracked_links(scope, send)
             return
@@ -100,6 +115,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         recorder=clicks, visitors=app.state.visitors,
         targets=Targets(db, click_param=settings.click_param), metrics=app.state.metrics)
     app.state.redis_ping = _redis_pinger(settings.redis_url)
+    if settings.proxies:
+        app.proxy_headers = ProxyHeadersMiddleware(app.dispatch,  # type: ignore[arg-type]
+                                                   trusted_hosts=settings.proxies)
     problems.install(app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

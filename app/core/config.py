@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import ip_network
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     smtp_url: str | None = None
     allow_private_webhooks: bool = False
+    trusted_proxies: str | None = Field(
+        None, description="Addresses or CIDRs whose X-Forwarded-For names the client.")
 
     @field_validator("database_url")
     @classmethod
@@ -57,10 +60,23 @@ class Settings(BaseSettings):
             raise ValueError("CHORUS_BASE_URL must start with http:// or https://")
         return value
 
-    @field_validator("redis_url", "smtp_url", mode="before")
+    @field_validator("redis_url", "smtp_url", "trusted_proxies", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for entry in value.split(","):
+            try:
+                ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"CHORUS_TRUSTED_PROXIES: {entry.strip()!r} is not an "
+                                 "address or CIDR") from exc
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -74,6 +90,13 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def proxies(self) -> list[str]:
+        """Who may name the client in X-Forwarded-For: the setting, else loopback in dev."""
+        if self.trusted_proxies is not None:
+            return [entry.strip() for entry in self.trusted_proxies.split(",")]
+        return ["127.0.0.1", "::1"] if self.env is Env.dev else []
 
     @property
     def is_sqlite(self) -> bool:
