@@ -31,7 +31,7 @@ class NewSession:
 async def login(session: AsyncSession, *, email: str, password: str, client: str,
                 throttle: LoginThrottle) -> NewSession:
     email = email.strip().lower()
-    await throttle.check_account(email)
+    await throttle.check(email, client)
     user = (await session.scalar(select(User).where(User.email == email))
             if storable(email) else None)
     ok = await verify_password(password, user.password_hash if user else None)

@@ -207,7 +207,9 @@ async def _activity(session: AsyncSession, rng: random.Random, now: datetime,
                 await conversions_service.record(session, source="api", data=ConversionCreate(
                     click_id=click.click_id, type=kind, external_id=f"demo-{n}",
                     value=str(rng.choice([0, 0, 49, 99, 1200, 4800])) if kind == "deal" else None,
-                    occurred_at=click.occurred_at + timedelta(minutes=rng.randint(2, 600)),
+                    # Minutes to hours after the click, but never later than now.
+                    occurred_at=min(now, click.occurred_at
+                                    + timedelta(minutes=rng.randint(2, 600))),
                 ))
 
 

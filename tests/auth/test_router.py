@@ -1,15 +1,22 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
+import time_machine
 from fastapi import FastAPI
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import select
 
+from app.auth import passwords
 from app.core.clock import utcnow
 from app.main import create_app
 from app.models import ApiKey, AuthToken
-from tests.builders import PASSWORD, Api, Role, bearer, make_topic
+from tests.builders import PASSWORD, Api, Role, bearer, make_topic, make_user
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def _login(client: httpx.AsyncClient, email: str, password: str = PASSWORD,
@@ -56,28 +63,101 @@ async def test_wrong_password_is_401_problem(api: Api) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
-async def test_failed_logins_per_email_are_limited_with_retry_after(api: Api) -> None:
-    await api.user(email="cy@corp.test")
-    for _ in range(10):
-        assert (await _login(api.client, "cy@corp.test", "nope nope")).status_code == 401
-    limited = await _login(api.client, "cy@corp.test", "nope nope")
-    assert limited.status_code == 429
-    assert int(limited.headers["retry-after"]) > 0
-    assert limited.headers["content-type"] == "application/problem+json"
+@pytest.fixture
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> PasswordHash:
+    """Argon2 at its lowest cost, for tests that sign in dozens of times: the limits do not
+    depend on the cost, and at full cost each attempt takes most of a second here."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    decoy = cheap.hash("decoy password for unknown accounts")
+    monkeypatch.setattr(passwords, "_hasher", lambda: cheap)
+    monkeypatch.setattr(passwords, "_decoy_hash", lambda: decoy)
+    return cheap
 
 
-async def test_successful_logins_are_never_limited(api: Api) -> None:
-    await api.user(email="dee@corp.test")
-    for _ in range(60):
+async def _account(api: Api, cheap: PasswordHash, email: str) -> None:
+    """A user whose password (builders.PASSWORD) is stored at the cheap cost."""
+    async with api.db.transaction() as session:
+        user = await make_user(session, email=email)
+        user.password_hash = cheap.hash(PASSWORD)
+
+
+def _elsewhere(app: FastAPI) -> httpx.AsyncClient:
+    """A client at another address than the ``client`` fixture's 203.0.113.7."""
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 1234))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def _assert_limited(response: httpx.Response, retry_after: int) -> None:
+    assert response.status_code == 429
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 429
+    assert response.json()["detail"] == ("Too many failed sign-ins from this address; "
+                                         "try again later.")
+    assert response.headers["retry-after"] == str(retry_after)
+
+
+async def test_ten_failures_for_one_email_limit_it_from_that_client_only(
+        app: FastAPI, api: Api, cheap_hashes: PasswordHash) -> None:
+    """CONTRACT §2 as amended: 10 failures for one email from one client address, then
+    that client's attempts for that email are 429, even with the right password."""
+    await _account(api, cheap_hashes, "cy@corp.test")
+    await _account(api, cheap_hashes, "dee@corp.test")
+    with time_machine.travel(T0, tick=False):
+        for n in range(10):  # emails compare case-insensitively: one count
+            email = "CY@corp.test" if n % 2 else "cy@corp.test"
+            assert (await _login(api.client, email, "nope nope")).status_code == 401, n
+        _assert_limited(await _login(api.client, "cy@corp.test"), 900)
+        _assert_limited(await _login(api.client, "cy@corp.test", "nope nope"), 900)
         assert (await _login(api.client, "dee@corp.test")).status_code == 200
+        async with _elsewhere(app) as elsewhere:
+            assert (await _login(elsewhere, "cy@corp.test", "nope nope")).status_code == 401
+            assert (await _login(elsewhere, "cy@corp.test")).status_code == 200
+    # The limiter never holds the address itself, only its keyed hash.
+    stored = str(app.state.login_throttle.limiter.storage.events)
+    assert "cy@corp.test" in stored and "203.0.113.7" not in stored
 
 
-async def test_per_client_limit_blocks_failures_but_not_a_correct_login(api: Api) -> None:
-    await api.user(email="eve@corp.test")
-    for i in range(50):
-        assert (await _login(api.client, f"nobody{i}@corp.test", "x" * 8)).status_code == 401
-    assert (await _login(api.client, "other@corp.test", "x" * 8)).status_code == 429
-    assert (await _login(api.client, "eve@corp.test")).status_code == 200
+async def test_fifty_failures_from_one_client_refuse_even_a_correct_login_there_only(
+        app: FastAPI, api: Api, cheap_hashes: PasswordHash) -> None:
+    await _account(api, cheap_hashes, "eve@corp.test")
+    with time_machine.travel(T0, tick=False):
+        for n in range(50):
+            response = await _login(api.client, f"nobody{n % 25}@corp.test", "x" * 8)
+            assert response.status_code == 401, n
+        _assert_limited(await _login(api.client, "eve@corp.test"), 900)
+        _assert_limited(await _login(api.client, "other@corp.test", "x" * 8), 900)
+        async with _elsewhere(app) as elsewhere:
+            assert (await _login(elsewhere, "eve@corp.test")).status_code == 200
+
+
+async def test_a_success_does_not_reset_the_failure_count(api: Api,
+                                                        cheap_hashes: PasswordHash) -> None:
+    await _account(api, cheap_hashes, "fin@corp.test")
+    with time_machine.travel(T0, tick=False):
+        for _ in range(9):
+            assert (await _login(api.client, "fin@corp.test", "nope nope")).status_code == 401
+        assert (await _login(api.client, "fin@corp.test")).status_code == 200
+        assert (await _login(api.client, "fin@corp.test", "nope nope")).status_code == 401
+        _assert_limited(await _login(api.client, "fin@corp.test"), 900)
+
+
+async def test_the_login_limit_lifts_fifteen_minutes_after_the_failures(
+        api: Api, cheap_hashes: PasswordHash) -> None:
+    await _account(api, cheap_hashes, "gil@corp.test")
+    with time_machine.travel(T0, tick=False) as clock:
+        for _ in range(10):
+            assert (await _login(api.client, "gil@corp.test", "nope nope")).status_code == 401
+        clock.move_to(T0 + timedelta(minutes=14))
+        _assert_limited(await _login(api.client, "gil@corp.test"), 60)
+        clock.move_to(T0 + timedelta(minutes=15, seconds=1))
+        assert (await _login(api.client, "gil@corp.test")).status_code == 200
+
+
+async def test_successful_logins_are_never_limited(api: Api,
+                                                   cheap_hashes: PasswordHash) -> None:
+    await _account(api, cheap_hashes, "dee@corp.test")
+    for _ in range(60):  # more than either limit: successes count against neither
+        assert (await _login(api.client, "dee@corp.test")).status_code == 200
 
 
 async def test_deactivated_user_cannot_sign_in_and_loses_sessions(api: Api) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.content import publisher
@@ -52,8 +53,11 @@ async def test_concurrent_shares_make_one_row(api: Api) -> None:
     responses = await asyncio.gather(*[
         api.client.post(f"/api/v1/posts/{post_id}/shares", headers=headers,
                         json={"network": "facebook"}) for _ in range(5)])
-    assert sorted(r.status_code for r in responses)[-1] in (200, 201)
+    # CONTRACT §2: the POST that creates the share answers 201, every other one 200 with it.
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201]
     assert len({r.json()["id"] for r in responses}) == 1
+    created = next(r for r in responses if r.status_code == 201)
+    assert all(r.json() == created.json() for r in responses)
     async with api.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Share)) == 1
 
@@ -86,24 +90,35 @@ async def test_share_urls_follow_each_networks_intent(api: Api, network: str,
 
 
 async def test_unpublished_expired_or_invisible_posts_cannot_be_shared(api: Api) -> None:
+    now = utcnow()
     async with api.db.transaction() as session:
         topic = await make_topic(session)
-        queued = await make_post(session, publish_at=utcnow() + timedelta(days=3))
-        in_topic = await make_post(session, topic_ids=[topic.id])
-        expiring = await make_post(session, expires_at=utcnow() + timedelta(milliseconds=1))
-        await publisher.run(session)
-    other_topic_follower = await api.headers(topic_ids=[])
-    async with api.db.transaction() as session:
         other = await make_topic(session)
+        queued = await make_post(session, publish_at=now + timedelta(days=3))
+        in_topic = await make_post(session, topic_ids=[topic.id])
+        await publisher.run(session)
     _, follower = await api.user(topic_ids=[other.id])
     assert (await api.client.post(f"/api/v1/posts/{queued.id}/shares", headers=follower,
                                   json={"network": "x"})).status_code == 404
     assert (await api.client.post(f"/api/v1/posts/{in_topic.id}/shares", headers=follower,
                                   json={"network": "x"})).status_code == 404
-    await asyncio.sleep(0.01)
-    expired = await api.client.post(f"/api/v1/posts/{expiring.id}/shares",
-                                    headers=other_topic_follower, json={"network": "x"})
+    # Published two hours ago, expired one hour ago (by every clock, the database's too).
+    with time_machine.travel(now - timedelta(hours=2), tick=False):
+        async with api.db.transaction() as session:
+            expiring = await make_post(session, expires_at=now - timedelta(hours=1))
+            await publisher.run(session)
+        _, early = await api.user()
+        shared_in_time = await api.client.post(f"/api/v1/posts/{expiring.id}/shares",
+                                               headers=early, json={"network": "x"})
+        assert shared_in_time.status_code == 201
+    _, late = await api.user()
+    expired = await api.client.post(f"/api/v1/posts/{expiring.id}/shares", headers=late,
+                                    json={"network": "x"})
     assert expired.status_code == 409
+    assert expired.headers["content-type"] == "application/problem+json"
+    async with api.db.transaction() as session:
+        shares = list(await session.scalars(select(Share).where(Share.post_id == expiring.id)))
+    assert len(shares) == 1
 
 
 async def test_my_shares_external_url_and_stats(api: Api) -> None:

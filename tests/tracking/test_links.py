@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -21,6 +22,31 @@ def test_adds_utm_parameters_and_the_click_id() -> None:
     assert params == {"utm_source": "linkedin", "utm_medium": "employee_advocacy",
                       "utm_campaign": "launch", "utm_content": "AbC1234x",
                       "chorus_cid": "CLICKID_0123456789ab"}
+
+
+def test_the_whole_target_is_the_url_then_the_parameters_then_the_click_id() -> None:
+    assert _target("https://example.com/a") == (
+        "https://example.com/a?utm_source=linkedin&utm_medium=employee_advocacy"
+        "&utm_campaign=launch&utm_content=AbC1234x&chorus_cid=CLICKID_0123456789ab")
+    assert _target("http://example.com/a?b=1#frag", campaign=None) == (
+        "http://example.com/a?b=1&utm_source=linkedin&utm_medium=employee_advocacy"
+        "&utm_content=AbC1234x&chorus_cid=CLICKID_0123456789ab#frag")
+
+
+def test_the_click_id_is_encoded_and_the_click_parameter_is_configurable() -> None:
+    target = redirect_target("https://example.com/", network="x", campaign="c", code="Code123",
+                             click_param="cid", click_id="a b+c")
+    assert target.endswith("&utm_content=Code123&cid=a+b%2Bc")
+    assert dict(parse_qsl(urlsplit(target).query))["cid"] == "a b+c"
+
+
+def test_a_marketers_parameter_is_recognised_whatever_its_value_or_encoding() -> None:
+    # A value holding "=" and a percent-encoded name are still the marketer's utm_*.
+    target = _target("https://example.com/?utm_source=news=letter&utm%5Fmedium=email")
+    query = urlsplit(target).query
+    assert query.startswith("utm_source=news=letter&utm%5Fmedium=email&")
+    keys = [k for k, _ in parse_qsl(query)]
+    assert keys.count("utm_source") == 1 and keys.count("utm_medium") == 1
 
 
 def test_the_marketers_own_utm_wins_and_nothing_appears_twice() -> None:
@@ -53,10 +79,17 @@ def test_no_campaign_leaves_utm_campaign_out() -> None:
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example", "/relative",
-                                 "data:text/html,hi", "ftp://example.com/x"])
+                                 "data:text/html,hi", "ftp://example.com/x", "https:///no-host",
+                                 "http://:80/no-host"])
 def test_only_http_urls_are_ever_targets(url: str) -> None:
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(ValueError,
+                       match=r"^a tracked link only ever redirects to an http\(s\) post URL$"):
         _target(url)
+
+
+@pytest.mark.parametrize("url", ["HTTPS://Example.com/a", "Http://example.com/a"])
+def test_schemes_are_compared_case_insensitively(url: str) -> None:
+    assert urlsplit(_target(url)).hostname == "example.com"
 
 
 @given(st.sampled_from(["https://example.com/", "http://sub.example.org/path?x=1#f"]),
@@ -75,3 +108,12 @@ def test_codes_and_click_ids_are_random_and_well_formed() -> None:
     assert len(ids) == 2000
     assert all(len(i) >= 16 and i[0].isalnum() and set(i) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for i in ids)
+
+
+def test_click_ids_carry_sixteen_independent_random_bytes() -> None:
+    """128 bits each (22 characters), and no id is a shifted copy of another: knowing one
+    click id tells nothing about the next."""
+    raw = [base64.urlsafe_b64decode(i + "==") for i in (new_click_id() for _ in range(3000))]
+    assert {len(r) for r in raw} == {16}
+    windows = [r[k:k + 8] for r in raw for k in range(9)]
+    assert len(set(windows)) == len(windows)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+import time_machine
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.content import publisher
+from app.core.clock import utcnow
 from app.core.db import Database
-from app.models import Click, Share
+from app.models import Click, Share, VisitorSalt
 from app.models.enums import Network
 from app.sharing import service as sharing_service
 from app.tracking import service as tracking_service
@@ -27,11 +30,13 @@ IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/60
 
 
 async def _share(db: Database, *, url: str = "https://example.com/article?x=1#top",
-                 campaign: str | None = None, topic_slug: str | None = None) -> tuple[Share, str]:
+                 campaign: str | None = None, topic_slug: str | None = None,
+                 expires_at: datetime | None = None) -> tuple[Share, str]:
     """A published post shared on LinkedIn; returns the share and its advocate's token."""
     async with db.transaction() as session:
         topics = [(await make_topic(session, name=topic_slug)).id] if topic_slug else []
-        post = await make_post(session, url=url, campaign=campaign, topic_ids=topics)
+        post = await make_post(session, url=url, campaign=campaign, topic_ids=topics,
+                               expires_at=expires_at)
         await publisher.run(session)
         advocate = await make_user(session)
         share, _, _ = await sharing_service.get_or_create(session, user=advocate,
@@ -135,18 +140,69 @@ async def test_a_bot_from_the_corpus_is_recorded_as_bot_and_never_unique(api: Ap
     assert {c.device for c in clicks} == {"bot"}
 
 
+def _tomorrow_at(hour: int, minute: int) -> datetime:
+    """A UTC time on tomorrow's date: later than anything the migrations wrote (rules take
+    effect when written), and the same salt day for every click of a test."""
+    return datetime.combine(utcnow().date() + timedelta(days=1), time(hour, minute), UTC)
+
+
+async def _salts(db: Database) -> dict[date, str]:
+    async with db.transaction() as session:
+        return {row.day: row.salt for row in await session.scalars(select(VisitorSalt))}
+
+
 async def test_two_clicks_from_one_visitor_on_one_day_make_one_unique(api: Api) -> None:
-    share, token = await _share(api.db)
-    for _ in range(2):
-        await api.client.get(f"/s/{share.code}", headers={"user-agent": IPHONE})
-    await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
-    clicks = await _clicks(api.db, share.id)
+    with time_machine.travel(_tomorrow_at(12, 0), tick=False):
+        share, token = await _share(api.db)
+        for _ in range(2):
+            await api.client.get(f"/s/{share.code}", headers={"user-agent": IPHONE})
+        await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+        clicks = await _clicks(api.db, share.id)
+        mine = (await api.client.get("/api/v1/me/shares",
+                                     headers={"authorization": f"Bearer {token}"})).json()
     assert [c.is_unique for c in clicks] == [True, False, True]
     assert clicks[0].visitor_hash == clicks[1].visitor_hash != clicks[2].visitor_hash
     assert clicks[0].device == "mobile"
-    mine = (await api.client.get("/api/v1/me/shares",
-                                 headers={"authorization": f"Bearer {token}"})).json()["items"]
-    assert (mine[0]["clicks"], mine[0]["unique_clicks"]) == (3, 2)
+    assert (mine["items"][0]["clicks"], mine["items"][0]["unique_clicks"]) == (3, 2)
+
+
+async def test_one_user_agent_from_two_addresses_is_two_visitors(app: FastAPI,
+                                                                 api: Api) -> None:
+    with time_machine.travel(_tomorrow_at(12, 0), tick=False):
+        share, _ = await _share(api.db)
+        for address in ("198.51.100.1", "198.51.100.2", "198.51.100.1"):
+            async with _client(app, address) as client:
+                await client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+        clicks = await _clicks(api.db, share.id)
+    assert [c.is_unique for c in clicks] == [True, True, False]
+    assert clicks[0].visitor_hash != clicks[1].visitor_hash
+    assert clicks[0].visitor_hash == clicks[2].visitor_hash
+
+
+async def test_unique_clicks_reset_with_the_next_salt_day_and_the_old_salt_is_destroyed(
+        api: Api) -> None:
+    """CONTRACT §4: the salt lives one UTC day ("unique" means unique per day), and once
+    the day is over its salt is destroyed, so no hash can be linked to an address again."""
+    before_midnight = _tomorrow_at(23, 58)
+    first_day = before_midnight.date()
+    next_day = first_day + timedelta(days=1)
+    with time_machine.travel(before_midnight, tick=False) as clock:
+        share, _ = await _share(api.db)
+        for _ in range(2):
+            await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+        salts_of_first_day = await _salts(api.db)
+        clock.move_to(datetime.combine(next_day, time(0, 0, 1), UTC))
+        for _ in range(2):
+            await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+        salts_of_next_day = await _salts(api.db)
+        clicks = await _clicks(api.db, share.id)
+    assert list(salts_of_first_day) == [first_day]
+    assert list(salts_of_next_day) == [next_day]
+    assert salts_of_first_day[first_day] != salts_of_next_day[next_day]
+    assert [(c.day, c.is_unique) for c in clicks] == [
+        (first_day, True), (first_day, False), (next_day, True), (next_day, False)]
+    assert clicks[0].visitor_hash == clicks[1].visitor_hash
+    assert clicks[2].visitor_hash == clicks[3].visitor_hash != clicks[0].visitor_hash
 
 
 async def test_the_advocates_own_session_makes_a_self_click(api: Api) -> None:
@@ -192,6 +248,26 @@ async def test_archived_posts_still_redirect(api: Api) -> None:
     assert (await api.client.get(f"/s/{share.code}")).status_code == 302
 
 
+async def test_expired_posts_still_redirect_and_count_the_click(api: Api) -> None:
+    """CONTRACT §3/§4: a published post past ``expires_at`` leaves the feeds, but its links
+    keep redirecting, and the request is a click like any other."""
+    now = utcnow()  # the expiry is in the past by every clock, the database's included
+    with time_machine.travel(now - timedelta(days=3), tick=False):
+        share, _ = await _share(api.db, url="https://example.com/offer?x=1",
+                                expires_at=now - timedelta(days=1))
+    viewer = await api.headers()
+    feed = (await api.client.get("/api/v1/feed", headers=viewer)).json()["items"]
+    assert share.post_id not in [item["id"] for item in feed]
+    response = await api.client.get(f"/s/{share.code}", headers={"user-agent": CHROME})
+    assert response.status_code == 302
+    location = urlsplit(response.headers["location"])
+    assert (location.netloc, location.path) == ("example.com", "/offer")
+    params = dict(parse_qsl(location.query))
+    assert params["x"] == "1" and params["utm_content"] == share.code
+    (click,) = await _clicks(api.db, share.id)
+    assert click.click_id == params["chorus_cid"]
+    assert (click.bot, click.is_self, click.is_unique) == (False, False, True)
+
 
 async def test_redirects_are_counted_in_the_metrics(api: Api) -> None:
     share, _ = await _share(api.db)
@@ -221,15 +297,26 @@ async def test_no_302_leaves_when_the_click_cannot_be_recorded(app: FastAPI, api
 async def test_a_burst_on_a_new_code_looks_it_up_once(app: FastAPI, api: Api,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     share, _ = await _share(api.db)
-    lookups = 0
+    lookups = arrived = 0
+    everyone_asked = asyncio.Event()
     real = tracking_service.find_target
+    targets = app.state.tracked_links._targets
+    real_get = targets.get
+
+    async def asking(code: str) -> Any:
+        nonlocal arrived
+        arrived += 1
+        if arrived == 20:
+            everyone_asked.set()
+        return await real_get(code)
 
     async def counted(*args: Any, **kwargs: Any) -> Any:
         nonlocal lookups
         lookups += 1
-        await asyncio.sleep(0.05)  # every request of the burst arrives meanwhile
+        await everyone_asked.wait()  # the whole burst asks while this lookup runs
         return await real(*args, **kwargs)
 
+    monkeypatch.setattr(targets, "get", asking)
     monkeypatch.setattr(tracking_service, "find_target", counted)
     responses = await asyncio.gather(*[api.client.get(f"/s/{share.code}") for _ in range(20)])
     assert [r.status_code for r in responses] == [302] * 20
