@@ -123,8 +123,8 @@ NOT_FOUND = Answer(404, _encoded({
     "Cache-Control": "no-store", "X-Robots-Tag": "noindex",
 }), _NOT_FOUND_BODY)
 # What the click needs from the request, and nothing else.
-_WANTED = frozenset({b"user-agent", b"cookie", b"referer", b"sec-purpose", b"purpose",
-                     b"x-purpose", b"x-moz"})
+_WANTED = frozenset({b"user-agent", b"cookie", b"authorization", b"referer", b"sec-purpose",
+                     b"purpose", b"x-purpose", b"x-moz"})
 
 
 def _referrer_host(referrer: str | None) -> str | None:
@@ -137,10 +137,15 @@ def _referrer_host(referrer: str | None) -> str | None:
     return host[:255] if host else None
 
 
-def _session_token(cookie: str | None) -> str | None:
-    if not cookie or SESSION_COOKIE not in cookie:
-        return None
-    return cookie_parser(cookie).get(SESSION_COOKIE) or None
+def _session_token(cookie: str | None, authorization: str | None) -> str | None:
+    """The sign-in token the request carries: the session cookie, else a bearer token (the
+    same token login gives, so either makes the advocate's own click a self-click)."""
+    if cookie and SESSION_COOKIE in cookie:
+        token = cookie_parser(cookie).get(SESSION_COOKIE)
+        if token:
+            return token
+    scheme, _, credentials = (authorization or "").partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
 
 
 async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes]],
@@ -160,7 +165,7 @@ async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes
     user_agent = found.get("user-agent")
     day, hashed = await visitors.hash(now, client, user_agent)
     bot = is_bot(user_agent, found)
-    token = _session_token(found.get("cookie"))
+    token = _session_token(found.get("cookie"), found.get("authorization"))
     await recorder.record(ClickDraft(
         share_id=target.share_id, advocate_id=target.advocate_id, network=target.network,
         post_id=target.post_id, click_id=click_id,

@@ -215,6 +215,20 @@ async def test_the_advocates_own_session_makes_a_self_click(api: Api) -> None:
     assert click.is_self and not click.is_unique and not click.bot
 
 
+async def test_the_advocates_own_bearer_token_makes_a_self_click(api: Api) -> None:
+    share, token = await _share(api.db)
+    async with api.db.transaction() as session:
+        colleague = await token_for(session, await make_user(session))
+    for agent, credentials in ((CHROME, f"Bearer {token}"), (IPHONE, f"Bearer {colleague}"),
+                               (CHROME + " x", f"Basic {token}")):
+        response = await api.client.get(f"/s/{share.code}", headers={
+            "user-agent": agent, "authorization": credentials})
+        assert response.status_code == 302
+    clicks = await _clicks(api.db, share.id)
+    assert [(c.is_self, c.is_unique) for c in clicks] == [(True, False), (False, True),
+                                                          (False, True)]
+
+
 async def test_a_visitor_the_advocate_used_today_makes_a_self_click(app: FastAPI,
                                                                     api: Api) -> None:
     share, token = await _share(api.db)
