@@ -79,6 +79,7 @@ async def build(db: Database) -> World:
             "o1": await make_user(session, name="o1"),
         }
         for name in ("a1", "a2", "a3", "a4", "o1"):
+            users[name].created_at = at(1, month=1)  # before the program
             users[name].follower_counts = {"linkedin": {"a1": 1000, "a2": 200, "a3": 300}.get(
                 name, 50), "x": 500}
         world.users = users

@@ -185,9 +185,12 @@ async def _build(program: Program) -> None:
         program.advocates.append(Advocate(user.id, headers["Authorization"].split()[1], phone))
 
     async with api.db.transaction() as session:
-        # Everyone existed before the program started (the organisation's cohort is who
-        # existed at the cutoff).
+        # Everyone existed before the program started but one advocate, whose account is
+        # dated after every organisation range checked (ending by LAST - 1 day): the
+        # organisation's cohort is who existed at the cutoff, and that one did not.
         await session.execute(update(User).values(created_at=FIRST - timedelta(days=30)))
+        await session.execute(update(User).where(
+            User.id == rng.choice(program.advocates).id).values(created_at=LAST))
         posts: list[Post] = []
         times: set[datetime] = set()
         while len(times) < 12:  # published_at orders the posts: distinct

@@ -142,11 +142,13 @@ def _int(value: Any) -> int:
 async def load(session: AsyncSession, *, tz: ZoneInfo, cohort: CompoundSelect | None,
                start: date, end: date, start_at: datetime, end_at: datetime, cutoff: datetime,
                pilot_id: str | None, weeks: Sequence[tuple[date, date]] = ()) -> Facts:
-    """``cohort``: the users to report on (None: the whole organisation); those deactivated
-    at ``cutoff`` are left out."""
+    """``cohort``: the users to report on (None: the whole organisation, every user existing
+    at ``cutoff``); those deactivated at ``cutoff`` are left out."""
     enrolled = select(User.id).where(or_(User.deactivated_at.is_(None),
                                          User.deactivated_at > cutoff))
-    if cohort is not None:
+    if cohort is None:
+        enrolled = enrolled.where(User.created_at <= cutoff)
+    else:
         enrolled = enrolled.where(User.id.in_(cohort))
     span = _Range(enrolled=enrolled, start=start, end=end, start_at=start_at, end_at=end_at,
                   week_ends=[e for _, e in weeks],
