@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -53,3 +54,19 @@ async def copy_of(template: str, directory: Path | None = None) -> AsyncIterator
         yield pg_url(url, name)
     finally:
         await pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def empty_database(directory: Path, label: str) -> Iterator[str]:
+    """A database nothing has touched, on the current backend: a new SQLite file path, or a
+    new empty PostgreSQL database (dropped afterwards)."""
+    url = backend_url()
+    if url is None:
+        yield f"sqlite+aiosqlite:///{directory / f'{label}.db'}"
+        return
+    name = f"chorus_{label}_{uuid.uuid4().hex[:12]}"
+    asyncio.run(pg_admin(url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield pg_url(url, name)
+    finally:
+        asyncio.run(pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

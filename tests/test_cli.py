@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +38,7 @@ from app.models import (
     user_groups,
 )
 from app.models.enums import Category, PostStatus
-from tests.databases import backend_url, pg_admin, pg_url
+from tests.databases import empty_database
 
 CHORUS = str(Path(sys.executable).with_name("chorus"))
 
@@ -225,18 +224,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def empty_db_url(tmp_path: Path) -> Iterator[str]:
-    """A database nothing has touched: a new SQLite file path, or a new empty PostgreSQL
-    database (dropped afterwards)."""
-    server = backend_url()
-    if server is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'never-migrated.db'}"
-        return
-    name = f"chorus_cli_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_admin(server, f'CREATE DATABASE "{name}"'))
-    try:
-        yield pg_url(server, name)
-    finally:
-        asyncio.run(pg_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(tmp_path, "cli") as url:
+        yield url
 
 
 def _schema(db_url: str) -> tuple[set[str], list[str]]:

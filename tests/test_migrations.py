@@ -7,7 +7,6 @@ created and dropped here), not the shared template, since it moves the schema up
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +23,7 @@ from app.core.db import create_engine
 from app.core.migrate import alembic_config, downgrade, upgrade
 from app.models import Base, Post, Share, User
 from app.models.enums import Category, Network, PostStatus, Role
-from tests.databases import backend_url, pg_admin
+from tests.databases import empty_database
 
 T = TypeVar("T")
 VERSION_TABLE = "alembic_version"
@@ -33,16 +32,8 @@ VERSION_TABLE = "alembic_version"
 @pytest.fixture
 def scratch_url(tmp_path: Path) -> Iterator[str]:
     """An empty, unmigrated database on the current backend."""
-    url = backend_url()
-    if url is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"chorus_mig_{uuid.uuid4().hex[:12]}"
-    asyncio.run(pg_admin(url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(pg_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with empty_database(tmp_path, "mig") as url:
+        yield url
 
 
 def _inspect(url: str, fn: Callable[[Connection], T]) -> T:

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 
 from app.content import publisher
 from app.core.clock import utcnow
 from tests.builders import Api, Category, Role, make_post, make_topic
+from tests.content.desk import Desk, insert_topic
 
 
 async def test_marketer_queues_a_post(api: Api) -> None:
@@ -127,33 +130,40 @@ async def test_expires_before_publish_is_422(api: Api) -> None:
 
 
 async def test_feed_shows_visible_live_posts_newest_first(api: Api) -> None:
-    marketer = await api.headers(Role.marketer)
-    async with api.db.transaction() as session:
-        eng = await make_topic(session, name="Eng")
-        hr = await make_topic(session, name="HR")
-        eng_post = await make_post(session, topic_ids=[eng.id])
-        hr_post = await make_post(session, topic_ids=[hr.id])
-        both = await make_post(session, topic_ids=[eng.id, hr.id])
-        expired = await make_post(session, topic_ids=[eng.id],
-                                  expires_at=utcnow() + timedelta(milliseconds=1))
-        archived = await make_post(session, topic_ids=[eng.id])
-    published = (await api.client.post("/api/v1/publisher/run", headers=marketer)).json()
-    assert set(published["published"]) == {eng_post.id, hr_post.id, both.id, expired.id,
-                                           archived.id}
-    await api.client.post(f"/api/v1/posts/{archived.id}/archive", headers=marketer)
-    _, engineer = await api.user(topic_ids=[eng.id])
-    _, everyone = await api.user()
-    feed = (await api.client.get("/api/v1/feed", headers=engineer)).json()
-    ids = [p["id"] for p in feed["items"]]
-    assert set(ids) == {eng_post.id, both.id}
-    order = published["published"]
-    assert ids == sorted(ids, key=order.index, reverse=True)
-    assert all(p["shared_on"] == [] for p in feed["items"])
-    all_feed = (await api.client.get("/api/v1/feed", headers=everyone)).json()
-    assert {p["id"] for p in all_feed["items"]} == {eng_post.id, hr_post.id, both.id}
-    hr_only = (await api.client.get("/api/v1/feed", headers=everyone,
-                                    params={"topic_id": hr.id})).json()
-    assert {p["id"] for p in hr_only["items"]} == {hr_post.id, both.id}
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        marketer = await api.headers(Role.marketer)
+        async with api.db.transaction() as session:
+            eng = await make_topic(session, name="Eng")
+            hr = await make_topic(session, name="HR")
+            eng_post = await make_post(session, topic_ids=[eng.id])
+            hr_post = await make_post(session, topic_ids=[hr.id])
+            both = await make_post(session, topic_ids=[eng.id, hr.id])
+            expired = await make_post(session, topic_ids=[eng.id],
+                                      expires_at=start + timedelta(hours=1))
+            archived = await make_post(session, topic_ids=[eng.id])
+        published = (await api.client.post("/api/v1/publisher/run", headers=marketer)).json()
+        assert set(published["published"]) == {eng_post.id, hr_post.id, both.id, expired.id,
+                                               archived.id}
+        await api.client.post(f"/api/v1/posts/{archived.id}/archive", headers=marketer)
+        _, early = await api.user()
+        live = (await api.client.get("/api/v1/feed", headers=early)).json()
+        assert {p["id"] for p in live["items"]} == {eng_post.id, hr_post.id, both.id,
+                                                    expired.id}
+    with time_machine.travel(start + timedelta(hours=2), tick=False):
+        _, engineer = await api.user(topic_ids=[eng.id])
+        _, everyone = await api.user()
+        feed = (await api.client.get("/api/v1/feed", headers=engineer)).json()
+        ids = [p["id"] for p in feed["items"]]
+        assert set(ids) == {eng_post.id, both.id}
+        order = published["published"]
+        assert ids == sorted(ids, key=order.index, reverse=True)
+        assert all(p["shared_on"] == [] for p in feed["items"])
+        all_feed = (await api.client.get("/api/v1/feed", headers=everyone)).json()
+        assert {p["id"] for p in all_feed["items"]} == {eng_post.id, hr_post.id, both.id}
+        hr_only = (await api.client.get("/api/v1/feed", headers=everyone,
+                                        params={"topic_id": hr.id})).json()
+        assert {p["id"] for p in hr_only["items"]} == {hr_post.id, both.id}
 
 
 async def test_publisher_run_publishes_in_6_3_1_pick_order(api: Api) -> None:
@@ -211,27 +221,29 @@ async def test_mix_reports_last_ten_and_compliance(api: Api) -> None:
             await make_post(session, category=category, topic_ids=[topic.id])
         await publisher.run(session)
     mix = (await api.client.get("/api/v1/mix", headers=marketer)).json()
-    assert mix["window"] == 10
-    assert sum(mix["last"].values()) == 10
-    assert mix["compliant"] is True
-    assert mix["needs"] == {"curated": 0}
+    # Published C O C C O C C O C C C (each pick the category furthest behind, §7): the last
+    # ten leave out the first curated post.
+    assert mix == {"window": 10, "last": {"curated": 7, "owned": 3, "promotional": 0},
+                   "compliant": True, "needs": {"curated": 0}}
     scoped = (await api.client.get("/api/v1/mix", headers=marketer,
                                    params={"topic_id": topic.id})).json()
     assert scoped["last"] == mix["last"]
 
 
 async def test_a_post_in_two_topics_counts_in_both(api: Api) -> None:
-    marketer = await api.headers(Role.marketer)
-    async with api.db.transaction() as session:
-        a = await make_topic(session)
-        b = await make_topic(session)
-        await make_post(session, category=Category.promotional, topic_ids=[a.id])
-        await publisher.run(session)
-        blocked = await make_post(session, category=Category.promotional, topic_ids=[b.id, a.id])
-        free = await make_post(session, category=Category.promotional, topic_ids=[b.id])
-    queue = (await api.client.get("/api/v1/queue", headers=marketer)).json()
-    by_id = {i["post"]["id"]: i["blocked_by"] for i in queue["items"]}
-    # The organisation already has a promotional post in its window: both are held.
-    assert by_id == {blocked.id: "mix", free.id: "mix"}
-    assert (await api.client.get("/api/v1/mix", headers=marketer,
-                                 params={"topic_id": b.id})).json()["needs"]["curated"] == 9
+    desk = await Desk.open(api)
+    # Chosen ids fix the order of the post's topics: "a…" sorts before "b…".
+    a, b = await insert_topic(api, "a" * 32), await insert_topic(api, "b" * 32)
+    free = await desk.topic()
+    await desk.publish(Category.promotional, [b, a])
+    await desk.publish_all([(Category.curated, [])] * 9)  # the organisation's window moves on
+    # Only the topics' windows still hold the promotional post: each holds its own queue.
+    in_a = await desk.queue(Category.promotional, [a])
+    in_b = await desk.queue(Category.promotional, [b])
+    in_free_and_b = await desk.queue(Category.promotional, [free, b])
+    in_free = await desk.queue(Category.promotional, [free])
+    assert await desk.queue_rows() == [(in_free, None), (in_a, "mix"), (in_b, "mix"),
+                                       (in_free_and_b, "mix")]
+    assert await desk.run() == [in_free]
+    # Topic b's window (and now the organisation's) needs nine curated posts.
+    assert (await desk.mix(b))["needs"] == {"curated": 9}
