@@ -8,11 +8,10 @@ import time_machine
 
 from app.content import publisher
 from app.core.db import Database
-from app.gamification.jobs import award_monthly_badges
 from app.models import User
 from app.models.enums import Network
 from app.sharing import service as sharing_service
-from tests.builders import Api, Role, make_post, make_user
+from tests.builders import Api, Role, make_post
 
 
 async def _share_at(db: Database, user: User, when: datetime,
@@ -76,17 +75,3 @@ async def test_click_conversion_and_curator_badges(api: Api) -> None:
                               json={"category": "curated"})
     assert await _badges(api, headers) == ["curator", "first-click", "first-conversion",
                                            "first-share"]
-
-
-async def test_top_three_of_a_finished_month(api: Api) -> None:
-    async with api.db.transaction() as session:
-        users = [await make_user(session, name=f"U{i}") for i in range(5)]
-    may = datetime(2026, 5, 12, 10, tzinfo=UTC)
-    for user, shares in zip(users, [4, 3, 3, 2, 0], strict=True):
-        for n in range(shares):
-            await _share_at(api.db, user, may + timedelta(hours=n))
-    assert await award_monthly_badges(api.db, now=datetime(2026, 5, 31, tzinfo=UTC)) == []
-    winners = await award_monthly_badges(api.db, now=datetime(2026, 6, 1, 1, tzinfo=UTC))
-    assert sorted(winners) == sorted(u.id for u in users[:3])
-    again = await award_monthly_badges(api.db, now=datetime(2026, 6, 2, tzinfo=UTC))
-    assert sorted(again) == sorted(winners)
