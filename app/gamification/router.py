@@ -45,8 +45,8 @@ async def my_badges(user: CurrentUser, session: DbSession) -> Page[BadgeRead]:
 
 @router.get("/settings/points", response_model=PointRules, tags=["settings"])
 async def read_point_rules(_admin: AdminOnly, session: DbSession) -> PointRules:
-    """The point rules."""
-    return await point_rules(session)
+    """The point rules in force now."""
+    return (await point_rules(session)).at(utcnow())
 
 
 @router.put("/settings/points", response_model=PointRules, tags=["settings"])

@@ -98,7 +98,7 @@ async def _award(session: AsyncSession, *, event_key: str, user_id: str, kind: s
 
 
 async def on_share_created(session: AsyncSession, share: Share) -> None:
-    rules = await point_rules(session)
+    rules = (await point_rules(session)).at(share.created_at)
     if not await _award(session, event_key=f"share:{share.id}", user_id=share.user_id,
                         kind="share", points=rules.share_created, occurred_at=share.created_at,
                         share_id=share.id):
@@ -141,7 +141,7 @@ def award_clicks(session: Session, clicks: Sequence[RecordedClick]) -> None:
     if not counted:
         return
     tz = org_tz(session)
-    rules = read_point_rules(session)
+    book = read_point_rules(session)
     conn = session.connection()
     groups: dict[tuple[str, date], list[RecordedClick]] = defaultdict(list)
     for click in counted:
@@ -150,7 +150,7 @@ def award_clicks(session: Session, clicks: Sequence[RecordedClick]) -> None:
     # transaction: no other writer can spend the same remaining cap before we commit.
     earning = [key for key, group in groups.items() if any(c.is_unique for c in group)]
     spent: dict[tuple[str, date], int] = {}
-    if earning and rules.unique_click:
+    if earning:
         spent = {(s, d): p for s, d, p in conn.execute(_SPENT_TODAY, {"keys": earning}).all()}
     planned: dict[str, tuple[RecordedClick, tuple[str, date], int]] = {}
     for key, group in groups.items():
@@ -158,6 +158,7 @@ def award_clicks(session: Session, clicks: Sequence[RecordedClick]) -> None:
         for click in group:
             points = 0
             if click.is_unique:
+                rules = book.at(click.occurred_at)
                 points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - used))
             used += points
             planned[f"click:{click.click_id}"] = (click, key, points)
@@ -191,7 +192,7 @@ def award_clicks(session: Session, clicks: Sequence[RecordedClick]) -> None:
 async def on_conversion(session: AsyncSession, conversion: Conversion) -> None:
     if not conversion.attributed or conversion.advocate_id is None:
         return
-    rules = await point_rules(session)
+    rules = (await point_rules(session)).at(conversion.occurred_at)
     if not await _award(session, event_key=f"conversion:{conversion.id}",
                         user_id=conversion.advocate_id, kind="conversion",
                         points=rules.attributed_conversion, occurred_at=conversion.occurred_at,
@@ -208,7 +209,7 @@ async def on_conversion(session: AsyncSession, conversion: Conversion) -> None:
 async def on_suggestion_approved(session: AsyncSession, post: Post, *, at: datetime) -> None:
     if post.suggested_by is None:
         return
-    rules = await point_rules(session)
+    rules = (await point_rules(session)).at(at)
     if not await _award(session, event_key=f"suggestion:{post.id}", user_id=post.suggested_by,
                         kind="suggestion", points=rules.suggestion_approved, occurred_at=at):
         return

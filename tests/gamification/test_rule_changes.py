@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from fastapi import FastAPI
 
 from tests.builders import Api, Role
@@ -171,11 +170,6 @@ async def test_approvals_before_the_change_keep_15_and_later_ones_earn_9(api: Ap
     assert [(b["key"], b["earned_at"]) for b in badges] == [("curator", "2026-05-04T11:00:00Z")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CONTRACT §4: points follow the rules in force at the event's time (rules are kept with "
-    "the time they took effect). The app keeps only the current rules and reads them when "
-    "the event is recorded, so a conversion reported late, with an occurred_at before the "
-    "change, earns the new rule's points."))
 async def test_a_conversion_reported_late_earns_the_rule_of_its_own_time(
         api: Api, app: FastAPI) -> None:
     ana, headers = await api.user()
