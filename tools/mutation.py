@@ -1,8 +1,9 @@
 """Mutation testing of the modules that hold Chorus's rules: ``make mutation MODULES=…``.
 
-mutmut (3.x) runs in a workspace of its own (``.mutation/``, a copy of the sources kept in
-step with the work tree), so the work tree never holds mutated code and a stopped run resumes
-where it stopped: mutants already decided keep their verdict unless their function changed.
+mutmut (3.x) runs in a workspace of its own (``.mutation/<modules>/``, a copy of the sources
+kept in step with the work tree, one per set of modules), so the work tree never holds mutated
+code and a stopped run resumes where it stopped: mutants already decided keep their verdict
+unless their function changed.
 Survivors are tried again on every run, because the tests may have changed since.
 
 The kill ratio counts a mutant as caught when a test failed or the tests timed out on it
@@ -182,18 +183,22 @@ def main() -> None:
     args = parser.parse_args()
     modules = [module_path(m) for m in (args.modules or RULE_MODULES)]
     tests = args.tests or tests_for(modules)
-    work = WORKSPACE / "work"
-    WORKSPACE.mkdir(exist_ok=True)
-    with open(WORKSPACE / "lock", "w") as lock:
+    slug = "+".join(m.removeprefix("app/").removesuffix(".py").replace("/", ".")
+                    for m in sorted(modules))
+    work = WORKSPACE / slug
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / ".lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise SystemExit("mutation: another run is using .mutation/; wait for it") from None
+            raise SystemExit(f"mutation: another run is using {work}; wait for it") from None
         if args.report:
             report(work, verdicts(work, modules), diffs=True)
             return
         if args.fresh:
-            shutil.rmtree(work, ignore_errors=True)
+            for entry in work.iterdir():
+                if entry.name != ".lock":
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         for name in SOURCES:
             sync(ROOT / name, work / name)
         share_corpora(work)
