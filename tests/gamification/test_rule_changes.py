@@ -8,9 +8,11 @@ conversions, suggestion reviews).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 
+from app.models import User
 from tests.builders import Api, Role
 from tests.gamification.support import (
     DEFAULT_RULES,
@@ -120,17 +122,23 @@ async def test_the_daily_cap_in_force_counts_the_points_spent_earlier_that_day(
     assert await _all_time(api, headers) == (10 + 24, 1, 11, 0)
 
 
-async def test_conversions_before_the_change_keep_20_and_later_ones_earn_7(
-        api: Api, app: FastAPI) -> None:
+async def _a_clicked_share(api: Api, app: FastAPI
+                           ) -> tuple[User, dict[str, str], dict[str, str], dict[str, Any], str]:
+    """An advocate whose share (08:00) a buyer clicked (09:00), and a conversions API key."""
     ana, headers = await api.user()
-    admin = await api.headers(Role.admin)
-    key = await conversions_key(api, admin)
+    key = await conversions_key(api, await api.headers(Role.admin))
     share = await share_via_api(api, headers, utc(8))
     visitors = Visitors(app)
     try:
         click = await visitors.click(share["code"], "buyer", utc(9))
     finally:
         await visitors.close()
+    return ana, headers, key, share, click
+
+
+async def test_conversions_before_the_change_keep_20_and_later_ones_earn_7(
+        api: Api, app: FastAPI) -> None:
+    ana, headers, key, share, click = await _a_clicked_share(api, app)
     await convert(api, key, utc(9, 30), "before", click)
     await _change_rules(api)
     # The same (older) click converting again after the change: the conversion is the event.
@@ -172,15 +180,7 @@ async def test_approvals_before_the_change_keep_15_and_later_ones_earn_9(api: Ap
 
 async def test_a_conversion_reported_late_earns_the_rule_of_its_own_time(
         api: Api, app: FastAPI) -> None:
-    ana, headers = await api.user()
-    admin = await api.headers(Role.admin)
-    key = await conversions_key(api, admin)
-    share = await share_via_api(api, headers, utc(8))
-    visitors = Visitors(app)
-    try:
-        click = await visitors.click(share["code"], "buyer", utc(9))
-    finally:
-        await visitors.close()
+    ana, headers, key, share, click = await _a_clicked_share(api, app)
     await _change_rules(api)
     await convert(api, key, utc(12), "late", click, occurred_at="2026-05-04T09:30:00Z")
     assert await ledger(api.db, ana.id, kind="conversion") == [("conversion", 20)]
