@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-# Modules `make mutation` mutates when MODULES is not given: those that hold the rules.
+# Modules for `make mutation`; empty: the rule modules tools/mutation.py names.
 MODULES ?=
 
 .PHONY: install run test lint typecheck test-sqlite test-postgres services bench clean lock mutation

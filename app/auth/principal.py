@@ -8,7 +8,7 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.tokens import API_KEY_PREFIX, csrf_matches, token_hash
+from app.auth.tokens import API_KEY_PREFIX, bearer_token, csrf_matches, token_hash
 from app.core.clock import utcnow
 from app.core.errors import Forbidden, Unauthenticated
 from app.models import ApiKey, AuthToken, User
@@ -47,9 +47,8 @@ async def authenticate(session: AsyncSession, request: Request,
     """Resolve the caller; ``None`` is anonymous. Bad credentials are 401, not anonymous."""
     header = request.headers.get("authorization")
     if header:
-        scheme, _, value = header.partition(" ")
-        value = value.strip()
-        if scheme.lower() != "bearer" or not value:
+        value = bearer_token(header)
+        if value is None:
             raise Unauthenticated("Send credentials as 'Authorization: Bearer <token>'.")
         hashed = token_hash(value)
         if value.startswith(API_KEY_PREFIX):

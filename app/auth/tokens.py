@@ -22,6 +22,13 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; None for anything else."""
+    scheme, _, value = (authorization or "").partition(" ")
+    value = value.strip()
+    return value if scheme.lower() == "bearer" and value else None
+
+
 def csrf_token(secret_key: str, session_token_hash: str) -> str:
     """The CSRF token is bound to the session, so it is useless with any other cookie."""
     mac = hmac.new(secret_key.encode(), b"csrf:" + session_token_hash.encode(), hashlib.sha256)

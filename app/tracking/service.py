@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from starlette.requests import cookie_parser
 
 from app.auth.principal import SESSION_COOKIE
-from app.auth.tokens import token_hash
+from app.auth.tokens import bearer_token, token_hash
 from app.core.clock import utcnow
 from app.core.db import Database
 from app.models import Post, PostTopic, Share, Topic
@@ -138,14 +138,12 @@ def _referrer_host(referrer: str | None) -> str | None:
 
 
 def _session_token(cookie: str | None, authorization: str | None) -> str | None:
-    """The sign-in token the request carries: the session cookie, else a bearer token (the
-    same token login gives, so either makes the advocate's own click a self-click)."""
-    if cookie and SESSION_COOKIE in cookie:
-        token = cookie_parser(cookie).get(SESSION_COOKIE)
-        if token:
-            return token
-    scheme, _, credentials = (authorization or "").partition(" ")
-    return credentials.strip() or None if scheme.lower() == "bearer" else None
+    """The sign-in token the request carries, read as sign-in reads it: a bearer token, else
+    the session cookie (login gives the same token for both)."""
+    token = bearer_token(authorization)
+    if token is None and cookie and SESSION_COOKIE in cookie:
+        token = cookie_parser(cookie).get(SESSION_COOKIE) or None
+    return token
 
 
 async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes]],
