@@ -29,6 +29,7 @@ from mutmut.stats import status_by_exit_code
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACE = ROOT / ".mutation"
+MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 RULE_MODULES = [
     "app/content/mix.py",
     "app/content/publisher.py",
@@ -44,11 +45,8 @@ CAUGHT = {"killed", "timeout", "caught by type check"}
 
 def module_path(name: str) -> str:
     """``content/mix.py``, ``app/content/mix.py`` or ``app.content.mix``: a file under app/."""
-    if name.endswith(".py"):
-        path = name if name.startswith("app/") else f"app/{name}"
-    else:
-        path = name.replace(".", "/") + ".py"
-        path = path if path.startswith("app/") else f"app/{path}"
+    path = name if name.endswith(".py") else name.replace(".", "/") + ".py"
+    path = path if path.startswith("app/") else f"app/{path}"
     if not (ROOT / path).is_file():
         raise SystemExit(f"mutation: no module {path}")
     return path
@@ -139,8 +137,7 @@ def verdicts(work: Path, modules: list[str]) -> dict[str, dict[str, str]]:
 
 
 def mutmut(work: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    binary = str(Path(sys.executable).with_name("mutmut"))
-    return subprocess.run([binary, *args], cwd=work, text=True, capture_output=True,
+    return subprocess.run([MUTMUT, *args], cwd=work, text=True, capture_output=True,
                           check=False)
 
 
@@ -206,8 +203,7 @@ def main() -> None:
         retried = retry_survivors(work, modules)
         print(f"mutating {', '.join(modules)}\ntests: {' '.join(tests)}"
               + (f"\n{retried} earlier survivors tried again" if retried else ""), flush=True)
-        binary = str(Path(sys.executable).with_name("mutmut"))
-        run = subprocess.run([binary, "run", "--max-children", str(args.children)], cwd=work,
+        run = subprocess.run([MUTMUT, "run", "--max-children", str(args.children)], cwd=work,
                              check=False)
         complete = report(work, verdicts(work, modules), diffs=True)
         if run.returncode != 0:
