@@ -10,7 +10,8 @@ PYTEST_ARGS ?=
 # Modules for `make mutation`; empty: the rule modules tools/mutation.py names.
 MODULES ?=
 
-.PHONY: install run test lint typecheck test-sqlite test-postgres services bench clean lock mutation
+.PHONY: install run test lint typecheck test-sqlite test-postgres services bench clean lock mutation \
+	translations
 
 # Exactly the versions in requirements-dev.lock (hashes checked), then Chorus, editable.
 $(BIN)/chorus: pyproject.toml requirements-dev.lock
@@ -29,7 +30,9 @@ run: install
 	$(BIN)/chorus demo --if-empty
 	$(BIN)/chorus serve --no-migrate
 
-## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (+ Redis)
+## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (+ Redis). The
+# pages and the browser (tests/web, tests/browser) add nothing database-specific over the
+# API tests, so they run once, in the SQLite pass.
 test: install lint typecheck services test-sqlite test-postgres
 
 lint: install
@@ -46,12 +49,14 @@ test-sqlite: install
 
 test-postgres: install
 	CHORUS_TEST_DATABASE_URL=$(PG_TEST_URL) CHORUS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
-		$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+		$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/web --ignore=tests/browser \
+		$(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench.publisher
 	$(BIN)/python -m bench.redirect
 	$(BIN)/python -m bench.analytics
+	$(BIN)/python -m bench.pages
 
 ## make lock: the newest versions pyproject.toml allows, pinned with every file's hash, for
 # Python 3.11: requirements-dev.lock (all, for make install and CI) and requirements.lock (its
@@ -69,3 +74,11 @@ mutation: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .mutation
+
+## make translations [DOMAINS="app"]: the pages' strings extracted, merged into each
+# language's catalogs (one per page area, see app/web/i18n.py) and compiled. Translate the
+# new (empty) msgstr it names, then run it again to compile: tests/web/test_translations.py
+# fails until both are done.
+DOMAINS ?=
+translations: install
+	$(BIN)/python tools/translations.py $(DOMAINS)

@@ -51,10 +51,20 @@ if ! command -v redis-cli >/dev/null || ! redis_up; then
 fi
 log "Redis is up"
 
-# The browser test of /t.js drives Debian's Chromium through Playwright (never `playwright
-# install`: the tests use the system browser at /usr/bin/chromium).
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`:
+# the tests use the system browser at /usr/bin/chromium); the Thai pages' screenshots need
+# Thai fonts (fonts-thai-tlwg), the rest DejaVu.
 if [ ! -x /usr/bin/chromium ]; then
   log "installing Chromium"
   apt_install chromium
 fi
 log "Chromium is installed"
+missing_fonts=()
+for package in fonts-thai-tlwg fonts-dejavu-core; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing_fonts+=("$package")
+done
+if [ "${#missing_fonts[@]}" -gt 0 ]; then
+  log "installing ${missing_fonts[*]}"
+  apt_install "${missing_fonts[@]}"
+fi
+log "fonts are installed"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,27 +16,34 @@ from app import __version__
 from app.analytics.router import router as analytics_router
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
+from app.content.media import router as media_router
 from app.content.router import router as content_router
 from app.conversions.router import router as conversions_router
 from app.conversions.router import site_router as conversions_site_router
 from app.core import problems
 from app.core.body_limit import BodyLimitMiddleware
 from app.core.clock import utcnow
-from app.core.config import Settings, get_settings
+from app.core.config import Env, Settings, get_settings
 from app.core.db import Database
 from app.core.health import router as health_router
+from app.core.hosts import HostCheck
+from app.core.methods import AllowedMethods
 from app.core.metrics import HttpMetrics, MetricsMiddleware
 from app.core.ratelimit import make_limiter
 from app.core.secret import load_secret_key
+from app.core.slashes import SlashRedirect
 from app.gamification import service as gamification_service
 from app.gamification.router import router as gamification_router
 from app.jobs.scheduler import InProcessScheduler
+from app.sharing import service as sharing_service
 from app.sharing.router import router as sharing_router
 from app.tracking.recorder import ClickRecorder
 from app.tracking.router import TrackedLinks, is_tracked_link
 from app.tracking.router import router as tracking_router
 from app.tracking.service import Targets
 from app.tracking.visitors import Visitors
+from app.web.docs import router as docs_router
+from app.web.install import install as install_web
 
 
 class SecretKey:
@@ -64,9 +71,13 @@ class Chorus(FastAPI):
     connection's, or, from a trusted proxy (CONTRACT §1, §2), the rightmost X-Forwarded-For
     entry that is not itself a trusted proxy: uvicorn's ProxyHeadersMiddleware, applied here
     so that it holds however the app is served.
+
+    In production, a request whose ``Host`` is not the base URL's nor loopback is refused
+    first of all (see ``HostCheck``).
     """
 
     proxy_headers: ProxyHeadersMiddleware | None = None
+    host_check: HostCheck | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.proxy_headers is not None:
@@ -75,6 +86,10 @@ class Chorus(FastAPI):
             await self.dispatch(scope, receive, send)
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (self.host_check is not None and scope["type"] in ("http", "websocket")
+                and not self.host_check.allows(scope)):
+            await self.host_check.refuse(scope, receive, send)
+            return
         if is_tracked_link(scope):
             await self.state.tracked_links(scope, send)
             return
@@ -101,8 +116,11 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
 
     app = Chorus(
         title="Chorus", version=__version__, lifespan=lifespan,
+        docs_url=None, redoc_url=None,
         description="Employee advocacy: share company content, count it honestly.",
+        redirect_slashes=False,
     )
+    app.router.default = SlashRedirect(app.router)
     app.state.settings = settings
     app.state.db = db
     app.state.secret_key = SecretKey(db, settings)
@@ -113,23 +131,30 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.metrics = HttpMetrics()
     app.state.tracked_links = TrackedLinks(
         recorder=clicks, visitors=app.state.visitors,
-        targets=Targets(db, click_param=settings.click_param), metrics=app.state.metrics)
+        targets=Targets(db, click_param=settings.click_param, claim=_claimer(db)),
+        metrics=app.state.metrics)
     app.state.redis_ping = _redis_pinger(settings.redis_url)
     if settings.proxies:
         app.proxy_headers = ProxyHeadersMiddleware(app.dispatch,  # type: ignore[arg-type]
                                                    trusted_hosts=settings.proxies)
+    if settings.env is Env.prod:
+        app.host_check = HostCheck(settings.base_url)
+    install_web(app)
     problems.install(app)
+    app.add_middleware(AllowedMethods, router=app.router)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(content_router)
+    app.include_router(media_router)
     app.include_router(sharing_router)
     app.include_router(gamification_router)
     app.include_router(conversions_router)
     app.include_router(analytics_router)
     app.include_router(tracking_router)
     app.include_router(conversions_site_router)
+    app.include_router(docs_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -138,6 +163,14 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _claimer(db: Database) -> Callable[[str], Awaitable[bool]]:
+    async def claim(code: str) -> bool:
+        async with db.transaction() as session:
+            return await sharing_service.follow_reservation(session, code) is not None
+
+    return claim
 
 
 def _redis_pinger(url: str | None) -> Any:

@@ -50,6 +50,8 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/auth/logout"): ADVOCATE,
     ("GET", f"{API}/me"): ADVOCATE,
     ("PATCH", f"{API}/me"): ADVOCATE,
+    ("POST", f"{API}/me/policy"): ADVOCATE,
+    ("GET", f"{API}/me/pilots"): ADVOCATE,
     ("POST", f"{API}/users"): ADMIN,
     ("GET", f"{API}/users"): ADMIN,
     ("POST", f"{API}/users/import"): ADMIN,
@@ -102,6 +104,8 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("PUT", f"{API}/settings/points"): ADMIN,
     ("GET", f"{API}/settings/emv"): ADMIN,
     ("PUT", f"{API}/settings/emv"): ADMIN,
+    ("GET", f"{API}/settings/sharing"): ADMIN,
+    ("PUT", f"{API}/settings/sharing"): ADMIN,
     ("POST", f"{API}/pilots"): MANAGER,
     ("GET", f"{API}/pilots"): MANAGER,
     ("GET", f"{API}/pilots/{{pilot_id}}"): MANAGER,
@@ -113,21 +117,22 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("POST", f"{API}/pilots/{{pilot_id}}/feedback"): ADVOCATE,
     ("GET", f"{API}/pilots/{{pilot_id}}/feedback"): MANAGER,
     ("POST", f"{API}/objectives"): MANAGER,
-    ("GET", f"{API}/objectives"): MANAGER,
-    ("GET", f"{API}/objectives/{{objective_id}}"): MANAGER,
+    ("GET", f"{API}/objectives"): ADVOCATE,
+    ("GET", f"{API}/objectives/{{objective_id}}"): ADVOCATE,
     ("PATCH", f"{API}/objectives/{{objective_id}}"): MANAGER,
     ("DELETE", f"{API}/objectives/{{objective_id}}"): MANAGER,
 }
 
-# GETs about the signed-in user themselves: an API key has no user, so even a `read` key is
-# refused (a `read` key makes "every GET a manager may make" that is not about a person).
+# GETs about the signed-in user themselves (their feed, everything under /me): an API key has
+# no user, so even a `read` key is refused (a `read` key makes "every GET a manager may make"
+# that is not about a person). A `read` key reads any post, as a marketer does.
 PER_USER_GETS = frozenset({
     ("GET", f"{API}/me"),
     ("GET", f"{API}/feed"),
-    ("GET", f"{API}/posts/{{post_id}}"),
     ("GET", f"{API}/me/shares"),
     ("GET", f"{API}/me/stats"),
     ("GET", f"{API}/me/badges"),
+    ("GET", f"{API}/me/pilots"),
 })
 
 ROLE_CALLERS = ("advocate", "marketer", "manager", "admin")
@@ -271,6 +276,8 @@ def test_table_covers_exactly_the_app_routes(app: FastAPI) -> None:
     assert not missing, f"routes without an authorization rule in ROUTE_ROLES: {missing}"
     assert not stale, f"ROUTE_ROLES names routes the app does not have: {stale}"
     assert PER_USER_GETS <= routes
+    about_me = {(m, p) for m, p in routes if m == "GET" and p.startswith(f"{API}/me")}
+    assert about_me <= PER_USER_GETS, "a GET under /me is about the caller"
 
 
 GARBAGE = b'{"garbage": tru'
@@ -307,6 +314,42 @@ async def test_route_authorization(api: Api, app: FastAPI, method: str, path: st
                 assert response.status_code < 500, where
                 if method == "GET":
                     assert response.status_code == 200, where
+
+
+async def build_callers(api: Api) -> dict[str, dict[str, str]]:
+    """Every caller of ``CALLERS`` and nothing else (no object any path could name)."""
+    callers: dict[str, dict[str, str]] = {"anonymous": {}}
+    for role in ROLE_CALLERS:
+        callers[role] = await api.headers(Role(role))
+    callers["deactivated"] = await api.headers(Role.admin, active=False)
+    async with api.db.transaction() as session:
+        _, read_key = await auth_service.create_api_key(session, name="reader", scopes=["read"])
+        _, conversions_key = await auth_service.create_api_key(
+            session, name="crm", scopes=["conversions:write"])
+    callers["key:read"] = {"Authorization": f"Bearer {read_key}"}
+    callers[CONVERSIONS_KEY] = {"Authorization": f"Bearer {conversions_key}"}
+    return callers
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTE_ROLES),
+                         ids=[f"{m} {p}" for m, p in sorted(ROUTE_ROLES)])
+async def test_the_caller_is_checked_before_the_address(api: Api, method: str,
+                                                        path: str) -> None:
+    """A NUL character in the query (422) or in a path id (404) is only looked at once the
+    caller may use the route: anyone else gets the same 401 or 403 as with a clean address."""
+    callers = await build_callers(api)
+    url = _with_id(path, "a%00b") + "?cursor=%00"
+    for caller, headers in callers.items():
+        allowed = may_call(caller, method, path)
+        response = await api.client.request(method, url, headers=headers)
+        where = f"{caller} {method} {url}: {response.status_code} {response.text}"
+        if allowed is None:
+            assert response.status_code == 401, where
+        elif allowed is False:
+            assert response.status_code == 403, where
+        else:
+            assert response.status_code == (404 if "{" in path else 422), where
+        assert response.headers["content-type"] == "application/problem+json", where
 
 
 async def test_no_role_but_admin_reads_another_user(api: Api) -> None:
@@ -623,9 +666,21 @@ async def test_read_key_may_get_manager_routes_only(api: Api) -> None:
                 f"{API}/objectives/{world.objective_id}"):
         response = await api.client.get(url, headers=reader)
         assert response.status_code == 200, f"GET {url}: {response.text}"
+    # Any post of the organisation, whatever its status, as a marketer reads it.
+    for post_id in (world.published_id, world.queued_id, world.suggestion_id):
+        response = await api.client.get(f"{API}/posts/{post_id}", headers=reader)
+        assert response.status_code == 200, f"post {post_id}: {response.text}"
+        as_marketer = await api.client.get(f"{API}/posts/{post_id}",
+                                           headers=world.callers["marketer"])
+        assert response.json() == as_marketer.json()
+    assert_problem(await api.client.get(f"{API}/posts/{UNKNOWN_ID}", headers=reader), 404)
 
     refused = [
         ("POST", f"{API}/groups", {"name": "Marketing"}),
+        ("GET", f"{API}/mix", None),  # a marketer's GET
+        ("GET", f"{API}/feed", None),  # the caller's own feed: a key has none
+        ("PATCH", f"{API}/posts/{world.published_id}", {"title": "Renamed"}),
+        ("POST", f"{API}/posts/{world.published_id}/archive", None),
         ("POST", f"{API}/groups", None),
         ("PATCH", f"{API}/groups/{world.group_id}", {"name": "Renamed"}),
         ("DELETE", f"{API}/groups/{world.group_id}", None),

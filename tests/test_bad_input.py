@@ -37,6 +37,7 @@ from app.core.clock import utcnow
 from app.core.db import Database
 from app.models import Base, Pilot, User
 from app.models.enums import Network
+from app.sharing import policy as sharing_policy
 from app.sharing import service as sharing_service
 from app.tracking.visitors import rotate
 from tests.builders import PASSWORD, Api, Role, make_post, make_topic, make_user
@@ -185,6 +186,10 @@ async def build_world(api: Api) -> World:
     async with api.db.transaction() as session:
         advocate = await session.get(User, world.ids["advocate"])
         assert advocate is not None
+        # A sharing policy in force: the advocate accepted it, the admin not yet.
+        await sharing_policy.save_sharing_settings(session, sharing_policy.SharingSettings(
+            policy=sharing_policy.Policy(version="v1", text="Share honestly.")))
+        await sharing_policy.accept(session, user=advocate, version="v1")
         share, _, _ = await sharing_service.get_or_create(
             session, user=advocate, post_id=published.id, network=Network.linkedin)
         own_suggestion = await content_service.suggest(
@@ -840,7 +845,9 @@ ROUTES: dict[tuple[str, str], Route] = {
             Case("network not a string", 422, json={"network": 5}, loc=("body", "network")),
             Case("network null", 422, json={"network": None}, loc=("body", "network")),
             Case("networks as a list", 422, json={"network": ["x", "linkedin"]}),
-            Case("a caption of its own", 422, json={"network": "x", "caption": "Mine"},
+            Case("a caption over 3,000 characters", 422,
+                 json={"network": "x", "caption": "m" * 3001}, loc=("body", "caption")),
+            Case("a caption that is not text", 422, json={"network": "x", "caption": 5},
                  loc=("body", "caption")),
             Case("a code of its own", 422, json={"network": "x", "code": "AAAAAAAA"},
                  loc=("body", "code")),
@@ -1067,6 +1074,44 @@ ROUTES: dict[tuple[str, str], Route] = {
             Case("cpm a number", 422, json=with_(emv_body, cpm=30), loc=("body", "cpm")),
             Case("cpm a list", 422, json=with_(emv_body, cpm=[30]), loc=("body", "cpm")),
             Case("cpm null", 422, json=with_(emv_body, cpm=None), loc=("body", "cpm")),
+        ),
+    ),
+    ("PUT", f"{API}/settings/sharing"): Route(
+        caller="admin",
+        valid=lambda w: {"disclosure": "#employee", "policy": {"version": "v1", "text": "Be fair."},
+                         "daily_share_cap": 10, "blocked_words": ["secret"]},
+        cases=(
+            Case("cap 0", 422, json={"daily_share_cap": 0}, loc=("body", "daily_share_cap")),
+            Case("cap negative", 422, json={"daily_share_cap": -1},
+                 loc=("body", "daily_share_cap")),
+            Case("cap a string", 422, json={"daily_share_cap": "10"},
+                 loc=("body", "daily_share_cap")),
+            Case("cap a fraction", 422, json={"daily_share_cap": 2.5},
+                 loc=("body", "daily_share_cap")),
+            Case("policy without text", 422, json={"policy": {"version": "v1"}},
+                 loc=("body", "policy", "text")),
+            Case("policy version empty", 422, json={"policy": {"version": "", "text": "x"}},
+                 loc=("body", "policy", "version")),
+            Case("policy version with spaces", 422,
+                 json={"policy": {"version": "v 1", "text": "x"}},
+                 loc=("body", "policy", "version")),
+            Case("policy a string", 422, json={"policy": "Be fair."}, loc=("body", "policy")),
+            Case("an empty blocked word", 422, json={"blocked_words": [""]}),
+            Case("blocked words a string", 422, json={"blocked_words": "secret"},
+                 loc=("body", "blocked_words")),
+            Case("disclosure too long", 422, json={"disclosure": "#" * 201},
+                 loc=("body", "disclosure")),
+            Case("disclosure null", 422, json={"disclosure": None}, loc=("body", "disclosure")),
+        ),
+    ),
+    ("POST", f"{API}/me/policy"): Route(
+        caller="admin",
+        valid=lambda w: {"version": "v1"},
+        cases=(
+            Case("no version", 422, json={}, loc=("body", "version")),
+            Case("version empty", 422, json={"version": ""}, loc=("body", "version")),
+            Case("version a number", 422, json={"version": 1}, loc=("body", "version")),
+            Case("not the version in force", 409, json={"version": "v0"}),
         ),
     ),
     ("POST", f"{API}/pilots"): Route(

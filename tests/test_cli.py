@@ -73,6 +73,9 @@ async def test_demo_fills_an_empty_database_once(db_url: str, tmp_path: Path) ->
     first = await asyncio.to_thread(_run, ["demo", "--seed", "3"], tmp_path, db_url)
     assert first.returncode == 0, first.stderr
     assert "admin@chorus.test" in first.stdout and "chorus-demo" in first.stdout
+    # It says what it is doing while it works.
+    progress = [line.split()[0] for line in first.stdout.splitlines()[:5]]
+    assert progress == ["people", "posts", "publish", "history", "stats"]
     await _assert_a_realistic_program(db_url)
     await _assert_the_printed_logins_work(db_url, first.stdout)
     again = await asyncio.to_thread(_run, ["demo"], tmp_path, db_url)
@@ -164,9 +167,10 @@ async def _assert_a_realistic_program(db_url: str) -> None:
                 assert now - timedelta(weeks=2) <= last <= now, column
 
             pilots = (await conn.execute(select(Pilot.starts_on, Pilot.ends_on))).all()
-            assert len(pilots) >= 1
-            assert all(eight_weeks_ago.date() <= p.starts_on < p.ends_on <= now.date()
-                       for p in pilots)
+            today = now.date()
+            assert all(eight_weeks_ago.date() <= p.starts_on < p.ends_on for p in pilots)
+            assert any(p.ends_on < today for p in pilots), "a finished pilot, with results"
+            assert any(p.starts_on <= today <= p.ends_on for p in pilots), "a running pilot"
             assert await count(pilot_groups) + await count(pilot_users) >= 1
     finally:
         await engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import create_engine
 from app.core.migrate import alembic_config, downgrade, upgrade
-from app.models import Base, Post, Share, User
-from app.models.enums import Category, Network, PostStatus, Role
+from app.models import Base
 from tests.databases import empty_database
 
 T = TypeVar("T")
@@ -156,15 +156,21 @@ def _share_days_indexes(conn: Connection) -> dict[str, str]:
 def _a_share_with_a_day(conn: Connection) -> None:
     """A user, a post, their share, one day of its clicks and two conversions (one on the
     share), as the app wrote them before revision 8c4e1b7d2a90."""
+    # Plain SQL: the models describe today's schema, which has columns this one lacks.
     with Session(bind=conn) as session:
-        user = User(email="mig@corp.test", name="Mig", role=Role.advocate, follower_counts={})
-        post = Post(url="https://example.com/m", category=Category.curated, captions={},
-                    status=PostStatus.published)
-        session.add_all([user, post])
-        session.flush()
-        session.add(Share(code="MIGRATE1", user_id=user.id, post_id=post.id,
-                          network=Network.linkedin, caption="", follower_count=5))
-        session.flush()
+        now = datetime(2026, 11, 2, 9, tzinfo=UTC)
+        session.execute(text(
+            "INSERT INTO users (id, email, name, role, leaderboard_opt_out, follower_counts, "
+            "created_at, updated_at) VALUES ('miguser', 'mig@corp.test', 'Mig', 'advocate', "
+            ":f, '{}', :now, :now)"), {"now": now, "f": False})
+        session.execute(text(
+            "INSERT INTO posts (id, url, category, captions, status, created_at, updated_at) "
+            "VALUES ('migpost', 'https://example.com/m', 'curated', '{}', 'published', :now, "
+            ":now)"), {"now": now})
+        session.execute(text(
+            "INSERT INTO shares (id, code, user_id, post_id, network, caption, follower_count, "
+            "created_at) VALUES ('migshare', 'MIGRATE1', 'miguser', 'migpost', 'linkedin', "
+            "'', 5, :now)"), {"now": now})
         session.execute(text(
             "INSERT INTO share_days (share_id, day, clicks, unique_clicks, click_points) "
             "SELECT id, '2026-11-02', 7, 5, 10 FROM shares"))

@@ -17,12 +17,13 @@ from app.analytics.pilots import service as pilots_service
 from app.analytics.pilots.schemas import (
     FeedbackCreate,
     FeedbackRead,
+    MyPilot,
     PilotCreate,
     PilotRead,
     PilotUpdate,
 )
 from app.analytics.settings import EmvSettings, emv_settings, save_emv_settings
-from app.auth.access import AdminOnly, CurrentUser, ManagerOnly
+from app.auth.access import AdminOnly, CurrentUser, ManagerOnly, SignedIn
 from app.core.errors import Invalid
 from app.core.pagination import Cursor, Limit, Page
 from app.core.routing import ChorusRoute, DbSession
@@ -85,6 +86,13 @@ async def pilot_kpis_csv(pilot_id: str, _manager: ManagerOnly, session: DbSessio
                              f'attachment; filename="chorus-pilot-{pilot.id}-kpis.csv"'})
 
 
+@router.get("/me/pilots", response_model=Page[MyPilot], tags=["me"])
+async def my_pilots(user: CurrentUser, session: DbSession) -> Page[MyPilot]:
+    """The pilots you are enrolled in (every one: a single page), soonest ending first,
+    and whether this week's feedback is given."""
+    return Page(items=await pilots_service.enrolled_in(session, user), next_cursor=None)
+
+
 @router.post("/pilots/{pilot_id}/feedback", response_model=FeedbackRead, status_code=201,
              tags=["pilots"])
 async def give_feedback(pilot_id: str, body: FeedbackCreate, user: CurrentUser,
@@ -115,7 +123,7 @@ async def create_objective(body: ObjectiveCreate, _manager: ManagerOnly,
 
 
 @router.get("/objectives", response_model=Page[ObjectiveRead], tags=["okrs"])
-async def list_objectives(_manager: ManagerOnly, session: DbSession, limit: Limit = 50,
+async def list_objectives(_reader: SignedIn, session: DbSession, limit: Limit = 50,
                           cursor: Cursor = None) -> Page[ObjectiveRead]:
     """Objectives with their key results' live progress, newest first."""
     objectives, next_cursor = await okr_service.list_objectives(session, limit=limit,
@@ -124,7 +132,7 @@ async def list_objectives(_manager: ManagerOnly, session: DbSession, limit: Limi
 
 
 @router.get("/objectives/{objective_id}", response_model=ObjectiveRead, tags=["okrs"])
-async def read_objective(objective_id: str, _manager: ManagerOnly,
+async def read_objective(objective_id: str, _reader: SignedIn,
                          session: DbSession) -> ObjectiveRead:
     """One objective."""
     objective = await okr_service.get_or_raise(session, objective_id)

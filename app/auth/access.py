@@ -1,5 +1,10 @@
 """Who may call a route. The rule is attached to a dependency and enforced by ``ChorusRoute``
-before the body is parsed, so a forbidden request is 403 whatever it carries (CONTRACT §2)."""
+before the body is parsed, so a forbidden request is 403 whatever it carries (CONTRACT §2).
+
+Each dependency also names the credentials it reads with FastAPI's security schemes, so the
+OpenAPI document says what every operation accepts; the schemes never refuse anything
+(``auto_error=False``): ``authenticate`` and ``Access.enforce`` do.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPBearer
 
-from app.auth.principal import Principal
+from app.auth.principal import SESSION_COOKIE, Principal
 from app.core.errors import Forbidden, Unauthenticated
 from app.models import ApiKey, User
 from app.models.enums import Role
@@ -17,6 +23,12 @@ from app.models.enums import Role
 READ_SCOPE = "read"
 CONVERSIONS_SCOPE = "conversions:write"
 _READ_METHODS = frozenset({"GET", "HEAD"})
+
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
+                    description="A token from login, or an API key.")
+SESSION = APIKeyCookie(name=SESSION_COOKIE, scheme_name="session", auto_error=False,
+                       description="Set by login for the web pages; unsafe methods also "
+                                   "need the X-CSRF-Token header.")
 
 
 def has_role(user_role: Role, needed: Role) -> bool:
@@ -47,19 +59,25 @@ class Access:
         scopes = set(key.scopes)
         if self.key_scope is not None and self.key_scope in scopes:
             return True
-        # A `read` key makes every GET a manager may make, except the per-user ones.
+        # A `read` key makes every GET a manager may make, except those about the caller.
         return (
             READ_SCOPE in scopes
             and method in _READ_METHODS
             and not self.user_only
-            and self.role in (Role.advocate, Role.manager)
+            and self.role is not None
+            and has_role(Role.manager, self.role)
         )
 
 
-def _dependency(access: Access, pick: Callable[[Principal], Any]) -> Callable[[Request], Any]:
-    async def dependency(request: Request) -> Any:
+def _dependency(access: Access, pick: Callable[[Principal], Any]) -> Callable[..., Any]:
+    async def key_only(request: Request, _bearer: Annotated[Any, Depends(BEARER)]) -> Any:
         return pick(request.state.principal)
 
+    async def user_or_key(request: Request, _bearer: Annotated[Any, Depends(BEARER)],
+                          _session: Annotated[Any, Depends(SESSION)]) -> Any:
+        return pick(request.state.principal)
+
+    dependency: Callable[..., Any] = key_only if access.role is None else user_or_key
     dependency.chorus_access = access  # type: ignore[attr-defined]
     return dependency
 
@@ -78,9 +96,9 @@ def access_of(call: Any) -> Access | None:
 
 
 CurrentUser = Annotated[User, Depends(_dependency(Access(Role.advocate, user_only=True), _user))]
-"""Any signed-in, active user (every role has the advocate's rights)."""
+"""Any signed-in, active user (every role has the advocate's rights): routes about the caller."""
 SignedIn = Annotated[Principal, Depends(_dependency(Access(Role.advocate), _principal))]
-"""A signed-in user, or an API key with the `read` scope on GET."""
+"""A signed-in user, or an API key with the `read` scope on GET (its ``user`` is None)."""
 MarketerOnly = Annotated[User, Depends(_dependency(Access(Role.marketer, user_only=True), _user))]
 ManagerOnly = Annotated[Principal, Depends(_dependency(Access(Role.manager), _principal))]
 AdminOnly = Annotated[User, Depends(_dependency(Access(Role.admin, user_only=True), _user))]

@@ -10,7 +10,6 @@ from app.auth import groups as groups_service
 from app.auth import service as auth_service
 from app.auth import users as users_service
 from app.auth.access import AdminOnly, CurrentUser, ManagerOnly
-from app.auth.principal import CSRF_COOKIE, SESSION_COOKIE
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -26,9 +25,8 @@ from app.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.auth.tokens import csrf_token
+from app.auth.sessions import clear_session_cookies, set_session_cookies, sign_in
 from app.core.pagination import Cursor, Limit, Page
-from app.core.ratelimit import client_key
 from app.core.routing import ChorusRoute, DbSession
 from app.models.enums import Role
 
@@ -42,17 +40,9 @@ async def login(body: LoginRequest, request: Request, response: Response,
     """Sign in: a bearer token in the body and the `chorus_session` cookie for the pages."""
     state = request.app.state
     secret = await state.secret_key(session)
-    new = await auth_service.login(
-        session, email=body.email, password=body.password, throttle=state.login_throttle,
-        client=client_key(request.client.host if request.client else None, secret),
-    )
-    secure = state.settings.secure_cookies
-    max_age = int(auth_service.SESSION_LIFETIME.total_seconds())
-    response.set_cookie(SESSION_COOKIE, new.token, max_age=max_age, path="/", httponly=True,
-                        samesite="lax", secure=secure)
-    # Readable by the pages' script, which echoes it in X-CSRF-Token.
-    response.set_cookie(CSRF_COOKIE, csrf_token(secret, new.token_hash), max_age=max_age,
-                        path="/", httponly=False, samesite="lax", secure=secure)
+    new = await sign_in(session, request, email=body.email, password=body.password,
+                        secret_key=secret)
+    set_session_cookies(response, new, secret_key=secret, secure=state.settings.secure_cookies)
     return LoginResponse(access_token=new.token, expires_at=new.expires_at,
                          user=await users_service.read_one(session, new.user))
 
@@ -62,8 +52,7 @@ async def logout(user: CurrentUser, request: Request, session: DbSession) -> Res
     """End this session (token and cookie)."""
     await auth_service.logout(session, token_hash_value=request.state.principal.token_hash)
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    response.delete_cookie(CSRF_COOKIE, path="/")
+    clear_session_cookies(response)
     return response
 
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.schemas import Strict
 from app.core.types import Email, Id, Name, OutDatetime, Password, Text
-from app.models.enums import Network, Role
+from app.models.enums import Language, Network, Role
 
 FollowerCounts = dict[Network, Annotated[int, Field(ge=0, le=1_000_000_000)]]
 
@@ -27,6 +27,11 @@ class UserRead(BaseModel):
     topic_ids: list[str]
     follower_counts: dict[str, int] = Field(description="Followers per network, for reach.")
     leaderboard_opt_out: bool
+    language: Language | None = Field(
+        description="The pages' language; null: the browser's Accept-Language decides.")
+    reminders_opt_out: bool
+    policy_accepted_version: str | None = Field(
+        description="The sharing-policy version this user accepted last.")
     active: bool
     created_at: OutDatetime
 
@@ -45,6 +50,9 @@ class MeUpdate(Strict):
         None, description="Merged into the stored counts; networks not named are kept."
     )
     leaderboard_opt_out: bool | None = None
+    language: Language | None = Field(
+        None, description="`en` or `th`; null: follow the browser's Accept-Language.")
+    reminders_opt_out: bool | None = None
     password: Password | None = None
 
 

@@ -21,7 +21,7 @@ from app.core.pagination import SortKey, keyset, page_of
 from app.core.references import known_ids, linked_ids, replace_links
 from app.core.schemas import storable
 from app.core.types import Email, Name
-from app.models import Group, Topic, User, user_groups, user_topics
+from app.models import Group, PolicyAcceptance, Topic, User, user_groups, user_topics
 from app.models.enums import Role
 
 USER_ORDER = (SortKey(User.created_at, is_datetime=True), SortKey(User.id))
@@ -49,13 +49,30 @@ async def memberships(session: AsyncSession, user_ids: Sequence[str]
             await linked_ids(session, user_topics.c.user_id, user_topics.c.topic_id, user_ids))
 
 
+async def accepted_policy_versions(session: AsyncSession, user_ids: Sequence[str]
+                                   ) -> dict[str, str]:
+    """The sharing-policy version each user accepted last."""
+    latest: dict[str, str] = {}
+    if user_ids:
+        for user_id, version in await session.execute(
+            select(PolicyAcceptance.user_id, PolicyAcceptance.version)
+            .where(PolicyAcceptance.user_id.in_(user_ids))
+            .order_by(PolicyAcceptance.accepted_at, PolicyAcceptance.version)
+        ):
+            latest[user_id] = version
+    return latest
+
+
 async def to_read(session: AsyncSession, users: Sequence[User]) -> list[UserRead]:
     groups, topics = await memberships(session, [u.id for u in users])
+    accepted = await accepted_policy_versions(session, [u.id for u in users])
     return [
         UserRead(
             id=u.id, email=u.email, name=u.name, role=Role(u.role), group_ids=groups[u.id],
             topic_ids=topics[u.id], follower_counts=dict(u.follower_counts or {}),
             leaderboard_opt_out=u.leaderboard_opt_out, active=u.active, created_at=u.created_at,
+            language=u.language, reminders_opt_out=u.reminders_opt_out,
+            policy_accepted_version=accepted.get(u.id),
         )
         for u in users
     ]
@@ -133,6 +150,10 @@ async def update(session: AsyncSession, user: User, changes: dict[str, Any], *,
         user.follower_counts = merged
     if changes.get("leaderboard_opt_out") is not None:
         user.leaderboard_opt_out = changes["leaderboard_opt_out"]
+    if "language" in changes:  # null is a value: the browser's language again
+        user.language = changes["language"]
+    if changes.get("reminders_opt_out") is not None:
+        user.reminders_opt_out = changes["reminders_opt_out"]
     if changes.get("password") is not None:
         user.password_hash = await hash_password(changes["password"])
         # A new password ends every other session of this user.

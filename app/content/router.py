@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.access import CurrentUser, MarketerOnly, SignedIn
 from app.content import publisher
@@ -29,6 +29,7 @@ from app.content.schemas import (
 from app.core.pagination import Cursor, Limit, Page
 from app.core.routing import ChorusRoute, DbSession
 from app.models.enums import Category, PostStatus
+from app.sharing import feed as sharing_feed
 
 router = APIRouter(prefix="/api/v1", route_class=ChorusRoute)
 TopicFilter = Annotated[str | None, Query(max_length=64, description="Only this topic.")]
@@ -97,9 +98,13 @@ async def list_posts(
 
 
 @router.get("/posts/{post_id}", response_model=PostRead, tags=["posts"])
-async def read_post(post_id: str, user: CurrentUser, session: DbSession) -> PostRead:
-    """One post (advocates: published posts they can see, and their own suggestions)."""
-    post = await content_service.get_for_user(session, post_id, user)
+async def read_post(post_id: str, caller: SignedIn, session: DbSession) -> PostRead:
+    """One post (advocates: published posts they can see, and their own suggestions; a `read`
+    API key, like a marketer: any post)."""
+    if caller.user is None:
+        post = await content_service.get_or_raise(session, post_id)
+    else:
+        post = await content_service.get_for_user(session, post_id, caller.user)
     return await content_service.read_one(session, post)
 
 
@@ -151,11 +156,14 @@ async def reject(post_id: str, body: Rejection, _marketer: MarketerOnly,
 
 
 @router.get("/feed", response_model=Page[FeedItem], tags=["feed"])
-async def feed(user: CurrentUser, session: DbSession, limit: Limit = 50, cursor: Cursor = None,
-               topic_id: TopicFilter = None) -> Page[FeedItem]:
-    """Published, unexpired posts you can see, newest first."""
-    items, next_cursor = await content_service.feed(session, user=user, topic_id=topic_id,
-                                                    limit=limit, cursor=cursor)
+async def feed(user: CurrentUser, request: Request, session: DbSession, limit: Limit = 50,
+               cursor: Cursor = None, topic_id: TopicFilter = None) -> Page[FeedItem]:
+    """Published, unexpired posts you can see, newest first, each with your reserved
+    `native_url` and whether a share would be accepted now (`can_share`)."""
+    settings = request.app.state.settings
+    items, next_cursor = await sharing_feed.feed(
+        session, user=user, topic_id=topic_id, limit=limit, cursor=cursor,
+        base_url=settings.base_url, tz=settings.tz)
     return Page(items=items, next_cursor=next_cursor)
 
 

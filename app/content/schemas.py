@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.core.schemas import Strict
 from app.core.types import HttpUrl, Id, Name, OutDatetime, Text, UtcDatetime
 from app.models.enums import Category, PostStatus
+from app.sharing.schemas import CanShare
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=100)]
 TopicIds = Annotated[list[Id], Field(max_length=50, description="Topics the post belongs to.")]
@@ -61,6 +62,7 @@ class PostCreate(Strict):
     category: Category
     topic_ids: TopicIds
     captions: Captions
+    lock_caption: bool = Field(False, description="Advocates must share the caption as written.")
     publish_at: UtcDatetime | None = Field(None, description="Due time; may be in the past.")
     expires_at: UtcDatetime | None = None
     campaign: Annotated[str, Field(max_length=200)] | None = None
@@ -79,6 +81,7 @@ class PostUpdate(Strict):
     category: Category | None = None
     topic_ids: TopicIds | None = None
     captions: Captions | None = None
+    lock_caption: bool | None = None
     publish_at: UtcDatetime | None = None
     expires_at: UtcDatetime | None = None
     campaign: Annotated[str, Field(max_length=200)] | None = None
@@ -98,6 +101,7 @@ class PostRead(BaseModel):
     category: Category | None = Field(description="Null while a suggestion awaits review.")
     topic_ids: list[str]
     captions: CaptionsRead
+    lock_caption: bool
     campaign: str | None
     status: PostStatus
     publish_at: OutDatetime | None
@@ -112,6 +116,10 @@ class PostRead(BaseModel):
 
 class FeedItem(PostRead):
     shared_on: list[str] = Field(description="Networks the caller already shared this post on.")
+    native_url: str | None = Field(None, description=(
+        "The tracked URL reserved for your `native` share of this post (the phone's share "
+        "sheet), null while a share would be refused."))
+    can_share: CanShare = Field(default_factory=lambda: CanShare(allowed=True, reason=None))
 
 
 class SuggestionCreate(Strict):

@@ -71,7 +71,8 @@ def _read(post: Post, topic_ids: list[str]) -> dict[str, Any]:
     return {
         "id": post.id, "url": post.url, "title": post.title, "summary": post.summary,
         "image_url": post.image_url, "category": post.category, "topic_ids": topic_ids,
-        "captions": CaptionsRead(**(post.captions or {})), "campaign": post.campaign,
+        "captions": CaptionsRead(**(post.captions or {})), "lock_caption": post.lock_caption,
+        "campaign": post.campaign,
         "status": post.status, "publish_at": post.publish_at, "published_at": post.published_at,
         "expires_at": post.expires_at, "suggested_by": post.suggested_by,
         "note": post.suggestion_note, "review_note": post.review_note,
@@ -102,8 +103,8 @@ async def create(session: AsyncSession, *, data: PostCreate) -> Post:
     post = Post(
         url=data.url, title=data.title, summary=data.summary, image_url=data.image_url,
         category=data.category, captions=data.captions.model_dump(exclude_none=True),
-        campaign=data.campaign, status=PostStatus.queued, publish_at=data.publish_at,
-        expires_at=data.expires_at,
+        lock_caption=data.lock_caption, campaign=data.campaign, status=PostStatus.queued,
+        publish_at=data.publish_at, expires_at=data.expires_at,
     )
     session.add(post)
     await session.flush()
@@ -136,6 +137,8 @@ async def update(session: AsyncSession, post: Post, changes: dict[str, Any]) -> 
         post.category = changes["category"]
     if changes.get("captions") is not None:
         post.captions = {k: v for k, v in changes["captions"].items() if v is not None}
+    if changes.get("lock_caption") is not None:
+        post.lock_caption = changes["lock_caption"]
     if changes.get("topic_ids") is not None:
         await _set_topics(session, post, changes["topic_ids"])
     post.updated_at = utcnow()

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     allow_private_webhooks: bool = False
     trusted_proxies: str | None = Field(
         None, description="Addresses or CIDRs whose X-Forwarded-For names the client.")
+    metrics_token: SecretStr | None = Field(
+        None, description="When set, /metrics needs 'Authorization: Bearer <token>'.")
 
     @field_validator("database_url")
     @classmethod
@@ -60,7 +62,7 @@ class Settings(BaseSettings):
             raise ValueError("CHORUS_BASE_URL must start with http:// or https://")
         return value
 
-    @field_validator("redis_url", "smtp_url", "trusted_proxies", mode="before")
+    @field_validator("redis_url", "smtp_url", "trusted_proxies", "metrics_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

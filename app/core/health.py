@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 from sqlalchemy import text
+
+from app.auth.access import BEARER
+from app.core.errors import Unauthenticated
 
 router = APIRouter(tags=["operations"])
 
@@ -43,8 +50,21 @@ async def readyz(request: Request, response: Response) -> Health:
 
 
 @router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text."}})
-async def metrics(request: Request) -> Response:
-    """Prometheus metrics: requests and latencies by route template."""
+            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text."}},
+            # Added to the bearer FastAPI declares: no credentials while no token is set.
+            openapi_extra={"security": [{}]})
+async def metrics(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Response:
+    """Prometheus metrics: requests and latencies by route template. When
+    ``CHORUS_METRICS_TOKEN`` is set, they need ``Authorization: Bearer <that token>``."""
+    expected = request.app.state.settings.metrics_token
+    if expected is not None and not (
+        credentials is not None
+        and hmac.compare_digest(credentials.credentials.encode(),
+                                expected.get_secret_value().encode())
+    ):
+        raise Unauthenticated("The metrics need 'Authorization: Bearer <CHORUS_METRICS_TOKEN>'.")
     body, content_type = request.app.state.metrics.render()
     return Response(body, media_type=content_type)

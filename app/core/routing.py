@@ -1,8 +1,9 @@
 """``ChorusRoute``: one unit of work per request, authorization before parsing.
 
 Every API route runs inside ``handle``: it opens the request's session, resolves the caller,
-enforces the route's ``Access`` (before FastAPI reads the body), runs the endpoint, commits
-when the response is a success and only then runs the work queued with ``after_commit``.
+enforces the route's ``Access`` (before anything in the address or the body is checked), runs
+the endpoint, commits when the response is a success and only then runs the work queued with
+``after_commit``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ def _accesses(dependant: Dependant) -> Iterator[Access]:
         yield from _accesses(dep)
 
 
+def _check_storable(request: Request) -> None:
+    """Text no database can store, in the address: after the access check, so that a caller
+    who may not use the route learns nothing more than 401 or 403 (CONTRACT §2)."""
+    if not all(storable(v) for v in request.path_params.values()):
+        # No stored id holds such text: the contract's 404 for an unknown id.
+        raise NotFound("No resource at this address.")
+    for name, value in request.query_params.multi_items():
+        if not storable(value):
+            raise Invalid(f"The query parameter {name} holds a NUL character or "
+                          "invalid Unicode.", loc=["query", name])
+
+
 class ChorusRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         endpoint = super().get_route_handler()
@@ -55,13 +68,6 @@ class ChorusRoute(APIRoute):
 
         async def handle(request: Request) -> Response:
             state = request.app.state
-            if not all(storable(v) for v in request.path_params.values()):
-                # No stored id holds such text: the contract's 404 for an unknown id.
-                raise NotFound("No resource at this address.")
-            for name, value in request.query_params.multi_items():
-                if not storable(value):
-                    raise Invalid(f"The query parameter {name} holds a NUL character or "
-                                  "invalid Unicode.", loc=["query", name])
             async with state.db.sessionmaker() as session:
                 request.state.session = session
                 request.state.principal = None
@@ -76,6 +82,7 @@ class ChorusRoute(APIRoute):
                             session, user_id=principal.user.id, now=utcnow(),
                             address=request.client.host if request.client else None,
                             user_agent=request.headers.get("user-agent"))
+                _check_storable(request)
                 response = await endpoint(request)
                 if response.status_code < 400:
                     await session.commit()

@@ -1,4 +1,4 @@
-"""Names and links for the demo program (all on reserved test domains)."""
+"""People, topics and groups of the demo program (all on reserved test domains)."""
 
 from app.models.enums import Role
 
@@ -20,32 +20,23 @@ STAFF = [
     ("paula@chorus.test", "Paula Programme", Role.manager),
 ]
 
+# The first advocate is the one whose login is printed: she is in the running pilot's
+# group, so that the advocate pages show a pilot waiting for this week's feedback.
 ADVOCATE_NAMES = [
     "Ana Alves", "Bruno Berg", "Chloe Chen", "Dario Diaz", "Eva Engel", "Femi Falade",
     "Greta Gross", "Hugo Hall", "Ines Ito", "Jonas Jung", "Kara Kim", "Liam Lenz",
     "Maya Moreau", "Nils Novak", "Olga Ortiz", "Pavel Petrov", "Quinn Quade", "Rosa Rossi",
     "Sven Stahl", "Tara Tan", "Uma Uhl", "Victor Vogel", "Wen Wu", "Yara Yilmaz", "Zoe Zimmer",
 ]
+FIRST_ADVOCATE_GROUP = "Customer Success"
 
-POST_IDEAS = [
-    ("How we cut our build times in half", "https://blog.example.com/faster-builds"),
-    ("What a good on-call rotation looks like", "https://engineering.example.org/on-call"),
-    ("The state of remote work in 2026", "https://research.example.net/remote-2026"),
-    ("Our new analytics dashboard is live", "https://www.example.com/launch/dashboard"),
-    ("Ten lessons from a year of pair programming", "https://dev.example.org/pairing"),
-    ("Why zero-trust networking matters", "https://security.example.com/zero-trust"),
-    ("Meet the team behind our mobile app", "https://www.example.com/people/mobile"),
-    ("A practical guide to accessible design", "https://design.example.org/a11y"),
-    ("Customer story: shipping twice as fast", "https://www.example.com/stories/fast"),
-    ("Webinar: scaling PostgreSQL", "https://events.example.com/webinar-postgres"),
-    ("Industry report: SaaS pricing trends", "https://analysts.example.net/pricing"),
-    ("We are hiring engineers in Lisbon", "https://jobs.example.com/lisbon"),
-    ("How to run a blameless postmortem", "https://sre.example.org/postmortems"),
-    ("Open-sourcing our feature-flag library", "https://github.example.com/flags"),
-    ("Autumn launch: 20% off annual plans", "https://www.example.com/offers/autumn"),
-    ("Five habits of effective remote teams", "https://hbr.example.org/remote-habits"),
-    ("Passwordless sign-in, explained", "https://security.example.com/passkeys"),
-    ("Our learning budget, one year on", "https://www.example.com/people/learning"),
-    ("The hidden cost of technical debt", "https://journal.example.net/tech-debt"),
-    ("Product update: faster search", "https://www.example.com/updates/search"),
+FEEDBACK_COMMENTS = [
+    None, None, None,
+    "Easy to share from my phone.",
+    "More engineering content, please.",
+    "The leaderboard keeps me going.",
+    "Customers mentioned a post I shared. Nice!",
+    "I would like captions in my own words more often.",
+    "Too many posts this week; I only had time for two.",
+    "The customer stories work best with my network.",
 ]

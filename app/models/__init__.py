@@ -5,10 +5,11 @@ from app.models.auth import ApiKey, AuthToken
 from app.models.content import Post, PostTopic, PublisherLock
 from app.models.conversions import Conversion, SiteKey
 from app.models.gamification import Badge, PeriodStats, PointsEntry, ShareDay
+from app.models.media import PostImage
 from app.models.people import Group, Topic, User, user_groups, user_topics
 from app.models.programs import Feedback, KeyResult, Objective, Pilot, pilot_groups, pilot_users
 from app.models.settings import AppSetting
-from app.models.sharing import Share, StatsSnapshot
+from app.models.sharing import PolicyAcceptance, Share, ShareReservation, StatsSnapshot
 from app.models.tracking import AdvocateVisitor, Click, UniqueVisit, VisitorSalt
 
 __all__ = [
@@ -25,7 +26,9 @@ __all__ = [
     "AdvocateVisitor",
     "Click",
     "Conversion",
+    "PolicyAcceptance",
     "Share",
+    "ShareReservation",
     "SiteKey",
     "StatsSnapshot",
     "UniqueVisit",
@@ -36,6 +39,7 @@ __all__ = [
     "Base",
     "Group",
     "Post",
+    "PostImage",
     "PostTopic",
     "PublisherLock",
     "Topic",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
@@ -20,6 +20,8 @@ class Post(IdMixin, Base):
     # Null while a suggestion waits for review: the marketer chooses it on approval.
     category: Mapped[Category | None] = mapped_column(String(16))
     captions: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Locked: advocates share the marketer's caption as written (compliance wording).
+    lock_caption: Mapped[bool] = mapped_column(Boolean, default=False)
     campaign: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[PostStatus] = mapped_column(String(16), index=True)
     publish_at: Mapped[datetime | None] = mapped_column()

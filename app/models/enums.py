@@ -32,3 +32,10 @@ class Network(StrEnum):
     email = "email"
     copy = "copy"
     native = "native"
+
+
+class Language(StrEnum):
+    """The languages the pages are written in (gettext catalogs under app/web)."""
+
+    en = "en"
+    th = "th"

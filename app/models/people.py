@@ -40,6 +40,9 @@ class User(IdMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     leaderboard_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     follower_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # `en` or `th`; null: the browser's Accept-Language decides.
+    language: Mapped[str | None] = mapped_column(String(8))
+    reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     deactivated_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -29,6 +29,36 @@ class Share(IdMixin, Base):
                                        name="uq_shares_user_post_network"),)
 
 
+class ShareReservation(Base):
+    """The code of an advocate's future ``native`` share of a post, handed out with the feed
+    so that a phone can open its share sheet without a round trip (CONTRACT §3). It becomes
+    a share, with this code, when the page confirms it or the link is first followed."""
+
+    __tablename__ = "share_reservations"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH),
+                                         ForeignKey("users.id", ondelete="CASCADE"))
+    post_id: Mapped[str] = mapped_column(String(ID_LENGTH),
+                                         ForeignKey("posts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "post_id",
+                                       name="uq_share_reservations_user_post"),)
+
+
+class PolicyAcceptance(Base):
+    """An advocate accepting one version of the sharing policy (kept for the record)."""
+
+    __tablename__ = "policy_acceptances"
+
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH),
+                                         ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class StatsSnapshot(IdMixin, Base):
     """A share's engagement as a network reported it (pulled) or a person entered it."""
 

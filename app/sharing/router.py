@@ -6,14 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, Response
 
-from app.auth.access import CurrentUser, ManagerOnly
+from app.auth import users as users_service
+from app.auth.access import AdminOnly, CurrentUser, ManagerOnly
+from app.auth.schemas import UserRead
 from app.core.pagination import Cursor, Limit, Page
 from app.core.routing import ChorusRoute, DbSession
 from app.models import Post
+from app.sharing import policy
 from app.sharing import service as sharing_service
+from app.sharing.policy import SharingSettings
 from app.sharing.schemas import (
     ExternalUrl,
     MyShare,
+    PolicyAcceptanceCreate,
     ShareCreate,
     ShareRead,
     StatsEntry,
@@ -29,12 +34,16 @@ def _base_url(request: Request) -> str:
 
 
 @router.post("/posts/{post_id}/shares", response_model=ShareRead, status_code=201,
-             responses={200: {"model": ShareRead, "description": "The share already existed."}})
+             responses={200: {"model": ShareRead, "description": "The share already existed."},
+                        409: {"description": "The sharing policy is not accepted yet."},
+                        429: {"description": "Today's share cap is reached."}})
 async def share_post(post_id: str, body: ShareCreate, user: CurrentUser, request: Request,
                      response: Response, session: DbSession) -> ShareRead:
-    """Share a post on a network: its own tracked link and the network's share intent."""
-    share, post, created = await sharing_service.get_or_create(
-        session, user=user, post_id=post_id, network=body.network)
+    """Share a post on a network, in your own words if you like: its tracked link and the
+    network's share intent."""
+    share, post, created = await sharing_service.share(
+        session, user=user, post_id=post_id, network=body.network, caption=body.caption,
+        tz=request.app.state.settings.tz)
     if not created:
         response.status_code = 200
     return sharing_service.to_read(share, base_url=_base_url(request), title=post.title or "")
@@ -81,3 +90,25 @@ async def import_stats(
     assert entered_by is not None
     return StatsImportResult(imported=await sharing_service.import_stats(
         session, csv_text, entered_by=entered_by))
+
+
+@router.get("/settings/sharing", response_model=SharingSettings, tags=["settings"])
+async def read_sharing_settings(_admin: AdminOnly, session: DbSession) -> SharingSettings:
+    """The disclosure, the sharing policy, the daily share cap and the blocked words."""
+    return await policy.sharing_settings(session)
+
+
+@router.put("/settings/sharing", response_model=SharingSettings, tags=["settings"])
+async def save_sharing_settings(body: SharingSettings, _admin: AdminOnly,
+                                session: DbSession) -> SharingSettings:
+    """Replace the sharing settings; a new policy version must be accepted again."""
+    return await policy.save_sharing_settings(session, body)
+
+
+@router.post("/me/policy", response_model=UserRead, tags=["me"],
+             responses={409: {"description": "That is not the current policy version."}})
+async def accept_policy(body: PolicyAcceptanceCreate, user: CurrentUser,
+                        session: DbSession) -> UserRead:
+    """Accept the current sharing policy version."""
+    await policy.accept(session, user=user, version=body.version)
+    return await users_service.read_one(session, user)

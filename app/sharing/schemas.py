@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from pydantic import BaseModel, Field
 
 from app.core.schemas import Strict
@@ -9,6 +11,20 @@ from app.models.enums import Network
 
 class ShareCreate(Strict):
     network: Network
+    caption: Annotated[str, Field(max_length=3000)] | None = Field(
+        None, description="Your own words (the post's caption when omitted); the "
+                          "organisation's disclosure is appended.")
+
+
+class CanShare(BaseModel):
+    allowed: bool
+    reason: Literal["policy", "cap"] | None = Field(
+        description='Why a new share would be refused now: "policy" (not accepted) or '
+                    '"cap" (today\'s limit reached).')
+
+
+class PolicyAcceptanceCreate(Strict):
+    version: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class ShareRead(BaseModel):

@@ -7,6 +7,7 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +20,9 @@ from app.core.pagination import SortKey, keyset, page_of
 from app.core.schemas import storable
 from app.core.types import MAX_COUNT
 from app.gamification import service as gamification_service
-from app.models import Conversion, Post, Share, ShareDay, StatsSnapshot, User
+from app.models import Conversion, Post, Share, ShareDay, ShareReservation, StatsSnapshot, User
 from app.models.enums import Network, PostStatus, Role
+from app.sharing import policy
 from app.sharing.intents import caption_for, share_url
 from app.sharing.schemas import MyShare, ShareRead, StatsEntry
 from app.tracking.links import new_code
@@ -52,9 +54,13 @@ async def _by_key(session: AsyncSession, user_id: str, post_id: str,
 
 
 async def get_or_create(session: AsyncSession, *, user: User, post_id: str, network: Network,
-                        now: datetime | None = None) -> tuple[Share, Post, bool]:
+                        now: datetime | None = None, caption: str | None = None,
+                        code: str | None = None) -> tuple[Share, Post, bool]:
     """The caller's share of a post on a network: created once, the same one afterwards.
-    ``now`` is for replaying history (the demo); requests use the clock."""
+
+    No policy here (``share`` applies it): this is the bare record, for replaying history
+    (the demo, with ``now``) and for a reserved ``code`` whose link was followed. Without a
+    ``caption`` the network's caption (else the default one) is used, with the disclosure."""
     post = await content_service.get_for_user(session, post_id, user)
     existing = await _by_key(session, user.id, post.id, network)
     if existing is not None:
@@ -62,15 +68,19 @@ async def get_or_create(session: AsyncSession, *, user: User, post_id: str, netw
     now = now or utcnow()
     if post.status != PostStatus.published or (post.expires_at and post.expires_at <= now):
         raise Conflict("Only published, unexpired posts can be shared.")
-    caption = caption_for(post.captions or {}, network)
+    if caption is None:
+        settings = await policy.sharing_settings(session)
+        caption = policy.with_disclosure(caption_for(post.captions or {}, network),
+                                         settings.disclosure)
     followers = int((user.follower_counts or {}).get(network.value, 0))
     for _ in range(_CODE_ATTEMPTS):
         share_id = new_id()
+        drawn = code or await _unreserved_code(session)
         # ON CONFLICT DO NOTHING covers both races: the same share created concurrently
         # (then we answer with that one) and a code collision (then we draw another code).
         inserted = await session.scalar(
             dialect_insert(session)(Share).values(
-                id=share_id, code=new_code(), user_id=user.id, post_id=post.id,
+                id=share_id, code=drawn, user_id=user.id, post_id=post.id,
                 network=network, caption=caption, follower_count=followers, created_at=now,
             ).on_conflict_do_nothing().returning(Share.id)
         )
@@ -82,7 +92,64 @@ async def get_or_create(session: AsyncSession, *, user: User, post_id: str, netw
         existing = await _by_key(session, user.id, post.id, network)
         if existing is not None:
             return existing, post, False
+        code = None
     raise RuntimeError("could not draw an unused share code")
+
+
+async def _unreserved_code(session: AsyncSession) -> str:
+    """A fresh code that no reservation holds (shares' own codes are unique in the table)."""
+    while True:
+        code = new_code()
+        if await session.get(ShareReservation, code) is None:
+            return code
+
+
+async def share(session: AsyncSession, *, user: User, post_id: str, network: Network,
+                caption: str | None, tz: ZoneInfo) -> tuple[Share, Post, bool]:
+    """Share a post as an advocate, within the organisation's sharing policy (CONTRACT §3):
+    the caption (the advocate's own words unless the post is locked, no blocked word, the
+    disclosure appended), the accepted policy and the daily cap for a new share. A share
+    that exists answers as it is, with its caption updated when a new one is given."""
+    post = await content_service.get_for_user(session, post_id, user)
+    settings = await policy.sharing_settings(session)
+    text = policy.caption_text(corporate=caption_for(post.captions or {}, network), own=caption,
+                               locked=post.lock_caption, settings=settings)
+    existing = await _by_key(session, user.id, post.id, network)
+    if existing is not None:
+        if caption is not None and existing.caption != text:
+            existing.caption = text
+            await session.flush()
+        return existing, post, False
+    now = utcnow()
+    if post.status != PostStatus.published or (post.expires_at and post.expires_at <= now):
+        raise Conflict("Only published, unexpired posts can be shared.")
+    await policy.check_new_share(session, user=user, settings=settings, now=now, tz=tz)
+    code = await reserved_code(session, user.id, post.id) if network == Network.native else None
+    return await get_or_create(session, user=user, post_id=post.id, network=network,
+                               caption=text, code=code, now=now)
+
+
+async def reserved_code(session: AsyncSession, user_id: str, post_id: str) -> str | None:
+    return await session.scalar(select(ShareReservation.code).where(
+        ShareReservation.user_id == user_id, ShareReservation.post_id == post_id))
+
+
+async def follow_reservation(session: AsyncSession, code: str) -> Share | None:
+    """A reserved link followed before the page confirmed its share: the share is made now,
+    with that code. The advocate was allowed to share when the link was handed out, and
+    whoever follows it is a real reader of a real share, so neither cap nor policy applies."""
+    reservation = await session.get(ShareReservation, code)
+    if reservation is None:
+        return None
+    user = await session.get(User, reservation.user_id)
+    if user is None:
+        return None
+    try:
+        shared, _, _ = await get_or_create(session, user=user, post_id=reservation.post_id,
+                                           network=Network.native, code=code)
+    except (NotFound, Conflict):
+        return None  # the post left the advocate's reach before its first reader came
+    return shared if shared.code == code else None
 
 
 async def get_owned_or_raise(session: AsyncSession, share_id: str, user: User,

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal, select
 from starlette.requests import cookie_parser
 
 from app.auth.principal import SESSION_COOKIE
 from app.auth.tokens import bearer_token, token_hash
 from app.core.clock import utcnow
 from app.core.db import Database
-from app.models import Post, PostTopic, Share, Topic
+from app.models import Post, PostTopic, Share, ShareReservation, Topic
+from app.models.enums import Network
 from app.tracking.bots import is_bot
 from app.tracking.device import device_class
 from app.tracking.links import CODE_PATTERN, new_click_id, redirect_parts
@@ -33,11 +34,14 @@ NOT_FOUND_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Link not found</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto;">
+<body>
 <h1>This link does not exist</h1>
 <p>Check that it was copied in full. If someone shared it with you, ask them for it again.</p>
 </body></html>
 """
+
+
+RESERVED = ""  # the share_id of a target whose code is reserved, not yet a share
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +73,21 @@ _TARGET = (
            _FIRST_TOPIC)
     .join(Post, Post.id == Share.post_id).where(Share.code == bindparam("code"))
 )
+_RESERVED = (
+    select(literal(RESERVED), ShareReservation.user_id, literal(Network.native.value),
+           ShareReservation.post_id, Post.url, Post.campaign, _FIRST_TOPIC)
+    .join(Post, Post.id == ShareReservation.post_id)
+    .where(ShareReservation.code == bindparam("code"))
+)
 
 
 async def find_target(db: Database, code: str, *, click_param: str) -> Target | None:
+    """The share behind a code; or, for a code reserved for a ``native`` share that no page
+    has confirmed yet, a target whose ``share_id`` is ``RESERVED``."""
     async with db.engine.connect() as conn:
         row = (await conn.execute(_TARGET, {"code": code})).first()
+        if row is None:
+            row = (await conn.execute(_RESERVED, {"code": code})).first()
     if row is None:
         return None
     share_id, advocate_id, network, post_id, url, campaign, topic_slug = row
@@ -84,15 +98,29 @@ async def find_target(db: Database, code: str, *, click_param: str) -> Target | 
 
 class Targets:
     """Codes resolved in the last few seconds, so a burst on one link reads the database
-    once. A post's new URL or campaign reaches its links within ``TTL`` seconds."""
+    once. A post's new URL or campaign reaches its links within ``TTL`` seconds.
+
+    ``claim`` turns a reserved code into its share (CONTRACT §3 ``native_url``: the share
+    exists once the link is first followed) and says whether it did."""
 
     TTL = 5.0
     MAX = 50_000
 
-    def __init__(self, db: Database, *, click_param: str) -> None:
+    def __init__(self, db: Database, *, click_param: str,
+                 claim: Callable[[str], Awaitable[bool]] | None = None) -> None:
         self._db = db
         self._click_param = click_param
+        self._claim = claim
         self._known: dict[str, tuple[float, asyncio.Future[Target | None]]] = {}
+
+    async def claimed(self, code: str) -> Target | None:
+        """The share a reserved code becomes on its first GET (made once, whoever comes
+        first: the page's confirmation or a reader)."""
+        if self._claim is None or not await self._claim(code):
+            return None
+        self._known.pop(code, None)
+        target = await self.get(code)
+        return target if target is not None and target.share_id != RESERVED else None
 
     async def get(self, code: str) -> Target | None:
         now = time.monotonic()
@@ -121,6 +149,7 @@ _NOT_FOUND_BODY = NOT_FOUND_HTML.encode()
 NOT_FOUND = Answer(404, _encoded({
     "Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(_NOT_FOUND_BODY)),
     "Cache-Control": "no-store", "X-Robots-Tag": "noindex",
+    "Content-Security-Policy": "default-src 'none'; base-uri 'none'; frame-ancestors 'none'",
 }), _NOT_FOUND_BODY)
 # What the click needs from the request, and nothing else.
 _WANTED = frozenset({b"user-agent", b"cookie", b"authorization", b"referer", b"sec-purpose",
@@ -151,6 +180,8 @@ async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes
                  targets: Targets) -> Answer:
     """Redirect to the stored post URL; a GET is recorded as a click before the 302 leaves."""
     target = await targets.get(code) if CODE_PATTERN.match(code) else None
+    if target is not None and target.share_id == RESERVED and method != "HEAD":
+        target = await targets.claimed(code)
     if target is None:
         return NOT_FOUND
     click_id = new_click_id()

@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -29,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Response, async_playwright
+from playwright.async_api import BrowserContext, Page, Response
 from sqlalchemy import func, select
 
 from app.content import publisher
@@ -38,28 +34,19 @@ from app.core.db import Database
 from app.models import Click, Conversion, Post, Share
 from app.models.enums import Network, PostStatus
 from app.sharing import service as sharing_service
+from tests.browser.support import (
+    USER_AGENT,
+    WAIT_MS,
+    chorus_server,
+    chromium,
+    free_port,
+)
 from tests.builders import make_post, make_user
 
 pytestmark = pytest.mark.timeout_sensitive
 
-CHORUS = str(Path(sys.executable).with_name("chorus"))
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-# Headless Chromium says "HeadlessChrome", which Chorus rightly counts as a bot (a bot's click
-# is never attributed); the test plays a person, so it sends an ordinary desktop string.
-USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/131.0.0.0 Safari/537.36")
 CLICK_PARAM = "chorus_cid"
-WAIT_MS = 10_000
-START_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_free_port = free_port
 
 
 def _landing_html(chorus_url: str, site_key: str) -> bytes:
@@ -100,52 +87,6 @@ def landing_server(port: int, html: bytes) -> Iterator[None]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@asynccontextmanager
-async def chorus_server(db_url: str, port: int, cwd: Path) -> AsyncIterator[str]:
-    """``chorus serve`` on 127.0.0.1:port, its base URL that same address; stopped after."""
-    url = f"http://127.0.0.1:{port}"
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("CHORUS_")}
-    env = {**inherited, "CHORUS_DATABASE_URL": db_url, "CHORUS_BASE_URL": url,
-           "CHORUS_CLICK_PARAM": CLICK_PARAM}
-    log = cwd / "chorus-serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen([CHORUS, "serve", "--port", str(port)], cwd=cwd, env=env,
-                                  stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + START_SECONDS
-            async with httpx.AsyncClient(timeout=1) as client:
-                while True:
-                    try:
-                        if (await client.get(f"{url}/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    assert server.poll() is None, log.read_text(errors="replace")
-                    assert time.monotonic() < deadline, "chorus serve did not start in time"
-                    await asyncio.sleep(0.1)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
-
-
-@asynccontextmanager
-async def chromium() -> AsyncIterator[Browser]:
-    assert os.access(CHROMIUM, os.X_OK), (
-        f"{CHROMIUM} is missing: install Debian's chromium (bash .ci/services.sh)")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=WAIT_MS)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def _seed(db: Database, landing_url: str, origin: str) -> dict[str, str]:
@@ -202,7 +143,8 @@ async def test_snippet_keeps_the_click_and_reports_an_attributed_conversion(
         seeded = await _seed(db, f"{site}/landing?lang=en", site)
         html = _landing_html(chorus_url, seeded["site_key"])
         with landing_server(site_port, html):
-            async with chorus_server(db_url, chorus_port, tmp_path) as url, \
+            async with chorus_server(db_url, chorus_port, tmp_path,
+                                     {"CHORUS_CLICK_PARAM": CLICK_PARAM}) as url, \
                     chromium() as browser:
                 assert url == chorus_url
                 context = await browser.new_context(user_agent=USER_AGENT)

@@ -57,6 +57,15 @@ class PilotRead(BaseModel):
     created_at: OutDatetime
 
 
+class MyPilot(BaseModel):
+    id: str
+    name: str
+    starts_on: Day
+    ends_on: Day
+    feedback_given_this_week: bool = Field(
+        description="Whether you gave this ISO week's feedback (one per week).")
+
+
 class FeedbackCreate(Strict):
     score: Annotated[int, Field(ge=0, le=10, description="How likely to recommend, 0–10.")]
     comment: Text | None = None

@@ -12,6 +12,7 @@ from app.analytics.pilots.schemas import (
     MIN_PILOT_DAYS,
     Baseline,
     FeedbackCreate,
+    MyPilot,
     PilotCreate,
     PilotRead,
 )
@@ -117,6 +118,24 @@ async def cohort_ids(session: AsyncSession, pilot: Pilot) -> set[str]:
         .join(pilot_groups, pilot_groups.c.group_id == user_groups.c.group_id)
         .where(pilot_groups.c.pilot_id == pilot.id)))
     return listed | in_groups
+
+
+async def enrolled_in(session: AsyncSession, user: User) -> list[MyPilot]:
+    """The pilots whose cohort holds ``user`` (listed, or a member of one of their groups),
+    soonest ending first, and whether this ISO week's feedback is given."""
+    listed = select(pilot_users.c.pilot_id).where(pilot_users.c.user_id == user.id)
+    via_groups = (select(pilot_groups.c.pilot_id)
+                  .join(user_groups, user_groups.c.group_id == pilot_groups.c.group_id)
+                  .where(user_groups.c.user_id == user.id))
+    pilots = list(await session.scalars(
+        select(Pilot).where(Pilot.id.in_(listed.union(via_groups).scalar_subquery()))
+        .order_by(Pilot.ends_on, Pilot.name, Pilot.id)))
+    week = start_of(Period.week, local_day(utcnow(), org_tz(session)))
+    given = set(await session.scalars(select(Feedback.pilot_id).where(
+        Feedback.user_id == user.id, Feedback.week_starts_on == week,
+        Feedback.pilot_id.in_([p.id for p in pilots])))) if pilots else set()
+    return [MyPilot(id=p.id, name=p.name, starts_on=p.starts_on, ends_on=p.ends_on,
+                    feedback_given_this_week=p.id in given) for p in pilots]
 
 
 async def give_feedback(session: AsyncSession, pilot: Pilot, *, user: User,

@@ -1,0 +1,1 @@
+"""The advocates' pages (/app)."""
