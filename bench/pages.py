@@ -64,7 +64,9 @@ CONSOLE_GOAL_MS = 50.0
 DASHBOARD_MARGIN_MS = 50.0
 FIRST_LOAD_GOAL_BYTES = 100_000
 CHORUS = str(Path(sys.executable).with_name("chorus"))
-ASSET = re.compile(r'(?:href|src)="(/[^"]+)"')
+# What a browser loads by itself: stylesheets, icons, the manifest, scripts and images (not
+# the links a person may follow).
+ASSET = re.compile(r'<(?:link|script|img)\b[^>]*?\b(?:href|src)="(/[^"]+)"')
 IMPORT = re.compile(r'''(?:import|from)\s*\(?\s*["'](\.{1,2}/[^"']+)["']''')
 
 
@@ -237,8 +239,7 @@ def _references(path: str, text: str) -> list[str]:
     found += [urlsplit(urljoin(f"http://x{path}", m)).path for m in IMPORT.findall(text)]
     if path.endswith(".webmanifest"):
         found += re.findall(r'"src"\s*:\s*"(/[^"]+)"', text)
-    return [f.split("#")[0] for f in found if not f.startswith(("/app/share/", "/api/"))
-            and f not in ("/", "/app") and not f.startswith("/logout")]
+    return [f.split("#")[0] for f in found]
 
 
 def _ms(samples: Sequence[float] | None, how: str) -> float | None:
