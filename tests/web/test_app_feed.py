@@ -4,31 +4,15 @@ control, and the daily cap said before the tap."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy import select
 
-from app.content import publisher
-from app.models import PolicyAcceptance, Post, Share, ShareReservation
+from app.models import PolicyAcceptance, Share, ShareReservation
 from app.models.enums import Network
-from app.sharing import policy
-from app.sharing.policy import SharingSettings
-from tests.builders import Api, Role, make_post, make_topic
-from tests.web.pages import browser_of, csrf_of
+from tests.builders import Api, Role, make_topic
+from tests.web.pages import browser_of, csrf_of, publish, sharing_settings
 
 POLICY = {"version": "2026-1", "text": "Be kind.\nNever share client names."}
-
-
-async def publish(api: Api, **fields: Any) -> Post:
-    async with api.db.transaction() as session:
-        post = await make_post(session, **fields)
-        await publisher.run(session)
-    return post
-
-
-async def sharing_settings(api: Api, **values: Any) -> None:
-    async with api.db.transaction() as session:
-        await policy.save_sharing_settings(session, SharingSettings(**values))
 
 
 def cards(html: str) -> list[str]:

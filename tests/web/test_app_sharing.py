@@ -5,34 +5,18 @@ API call the share sheet's script makes with the page's token."""
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from sqlalchemy import select
 
-from app.content import publisher
 from app.content import service as content_service
 from app.models import Post, Share, ShareReservation
 from app.models.enums import Network
-from app.sharing import policy
-from app.sharing.policy import SharingSettings
 from tests.builders import Api, make_post
-from tests.web.pages import browser_of, csrf_of
+from tests.web.pages import browser_of, csrf_of, publish, sharing_settings
 
 BASE = "http://127.0.0.1:8000"
-
-
-async def publish(api: Api, **fields: Any) -> Post:
-    async with api.db.transaction() as session:
-        post = await make_post(session, **fields)
-        await publisher.run(session)
-    return post
-
-
-async def sharing_settings(api: Api, **values: Any) -> None:
-    async with api.db.transaction() as session:
-        await policy.save_sharing_settings(session, SharingSettings(**values))
 
 
 async def shares(api: Api) -> list[tuple[str, str, str]]:

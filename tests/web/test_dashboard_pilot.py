@@ -5,14 +5,12 @@ here they must read, formatted per locale, where a manager looks for them."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.analytics.kpi import service as kpi_service
 from app.analytics.kpi.schemas import KpiReport
@@ -21,14 +19,13 @@ from app.analytics.okr.schemas import KeyResultIn, ObjectiveCreate
 from app.analytics.pilots import service as pilots_service
 from app.analytics.pilots.schemas import PilotCreate
 from app.auth import groups as groups_service
-from app.core.db import Database
 from app.models import Feedback, Group, Pilot, Topic, User
 from app.models.enums import Network
 from app.web import i18n
 from app.web.dashboard import report as report_view
 from tests.analytics.scenario import World, at, build
 from tests.builders import Api, Role, make_topic, make_user
-from tests.web.pages import browser_of
+from tests.web.pages import browser_of, counting_statements
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -37,20 +34,6 @@ ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 @pytest.fixture
 async def world(api: Api) -> World:
     return await build(api.db)
-
-
-@contextmanager
-def counting_statements(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", note)
 
 
 def text_of(html: str) -> str:

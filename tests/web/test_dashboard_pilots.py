@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.analytics.pilots import service as pilots_service
 from app.analytics.pilots.schemas import PilotCreate
 from app.auth import groups as groups_service
-from app.core.db import Database
 from app.models import Group, Pilot, pilot_groups
 from app.web.dashboard import pilots as pilots_view
 from tests.builders import Api, Role, make_user
-from tests.web.pages import browser_of, csrf_of
+from tests.web.pages import browser_of, counting_statements, csrf_of
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 TODAY = datetime.now(UTC).date()
-
-
-@contextmanager
-def counting_statements(db: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def note(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", note)
 
 
 async def _pilot(api: Api, name: str, starts_on: date, ends_on: date, *,
