@@ -15,7 +15,7 @@ from app.content import publisher
 from app.content.schemas import Captions
 from app.core.config import Settings
 from app.models import Share, ShareReservation
-from tests.builders import Api, Role, make_post
+from tests.builders import Api, Role, bearer, make_post, token_for
 from tests.conftest import SECRET
 
 API = "/api/v1"
@@ -247,3 +247,62 @@ async def test_sharing_settings_are_the_admins(api: Api) -> None:
     assert saved.json() == {"disclosure": "#employee", "blocked_words": ["Secret", "NDA"],
                             "daily_share_cap": 5, "policy": {"version": "v1", "text": "Policy"}}
     assert (await api.client.get(f"{API}/settings/sharing", headers=admin)).json() == saved.json()
+
+
+async def test_refusals_say_what_to_do_where(api: Api) -> None:
+    """The messages a page shows next to the caption, word for word."""
+    await _sharing(api, blocked_words=["secret"], disclosure="#employee")
+    locked = await _published(api, captions=Captions(default="As written."), lock_caption=True)
+    free = await _published(api)
+    _, headers = await api.user()
+    word = await _share(api, headers, free, caption="A SECRET plan")
+    assert word.json()["detail"] == ('Your caption contains the blocked word "secret"; '
+                                     "please reword it.")
+    assert word.json()["errors"] == [{"loc": ["body", "caption"],
+                                      "msg": word.json()["detail"]}]
+    lock = await _share(api, headers, locked, caption="Mine")
+    assert lock.json()["detail"] == ("This post's caption is locked by the marketing team; "
+                                     "share it as written.")
+    assert lock.json()["errors"][0]["loc"] == ["body", "caption"]
+    none = await api.client.post(f"{API}/me/policy", headers=headers, json={"version": "v1"})
+    assert none.json()["detail"] == "There is no sharing policy to accept."
+    await _sharing(api, policy={"version": "v1", "text": "Be fair."})
+    policy = await _share(api, headers, free)
+    assert policy.json()["detail"] == "Accept the sharing policy (version v1) before sharing."
+    await api.client.post(f"{API}/me/policy", headers=headers, json={"version": "v1"})
+    await _sharing(api, policy={"version": "v1", "text": "Be fair."}, daily_share_cap=1)
+    assert (await _share(api, headers, free)).status_code == 201
+    capped = await _share(api, headers, locked)
+    assert capped.json()["detail"] == ("You have reached today's limit of 1 new shares; "
+                                       "you can share again tomorrow.")
+
+
+async def test_a_caption_sent_back_with_its_disclosure_and_trailing_space_is_not_doubled(
+        api: Api) -> None:
+    await _sharing(api, disclosure="#employee")
+    post_id = await _published(api)
+    _, headers = await api.user()
+    shared = await _share(api, headers, post_id, caption="  Proud of us #employee  \n")
+    assert shared.json()["caption"] == "Proud of us #employee"
+
+
+async def test_the_cap_counts_my_shares_of_this_local_day_only(api: Api) -> None:
+    await _sharing(api, daily_share_cap=1)
+    posts = [await _published(api) for _ in range(4)]
+    me, mine = await api.user()
+    _, theirs = await api.user()
+
+    async def signed_in_again() -> dict[str, str]:  # a day later the first session is over
+        async with api.db.transaction() as session:
+            return bearer(await token_for(session, me))
+
+    # Bangkok's 2026-12-03 runs from 2026-12-02 17:00 UTC to 2026-12-03 17:00 UTC.
+    with time_machine.travel(datetime(2026, 12, 2, 16, 59, 59, tzinfo=UTC), tick=False):
+        assert (await _share(api, mine, posts[0])).status_code == 201  # the day before
+    with time_machine.travel(datetime(2026, 12, 2, 17, 0, tzinfo=UTC), tick=False):
+        assert (await _share(api, theirs, posts[1])).status_code == 201  # someone else's
+        assert (await _share(api, mine, posts[1])).status_code == 201  # my first today
+    with time_machine.travel(datetime(2026, 12, 3, 16, 59, 59, tzinfo=UTC), tick=False):
+        assert (await _share(api, await signed_in_again(), posts[2])).status_code == 429
+    with time_machine.travel(datetime(2026, 12, 3, 17, 0, tzinfo=UTC), tick=False):
+        assert (await _share(api, await signed_in_again(), posts[3])).status_code == 201
