@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from arq import create_pool
+from arq.connections import RedisSettings
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
@@ -34,6 +36,10 @@ from app.core.secret import load_secret_key
 from app.core.slashes import SlashRedirect
 from app.gamification import service as gamification_service
 from app.gamification.router import router as gamification_router
+from app.jobs.catalog import CRONS, JOBS
+from app.jobs.inline import InlineJobs
+from app.jobs.redis_queue import ArqJobs
+from app.jobs.router import router as jobs_router
 from app.jobs.scheduler import InProcessScheduler
 from app.sharing import service as sharing_service
 from app.sharing.router import router as sharing_router
@@ -99,11 +105,19 @@ class Chorus(FastAPI):
 def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
     settings = settings or get_settings()
     db = Database(settings.database_url, tz=settings.tz)
-    scheduler = InProcessScheduler(db, settings) if run_jobs and not settings.redis_url else None
+    inline = InlineJobs(db, settings, JOBS) if run_jobs and not settings.redis_url else None
+    scheduler = InProcessScheduler(inline, CRONS) if inline is not None else None
+    if inline is not None:
+        db.jobs = inline
     clicks = ClickRecorder(db, clock=utcnow, hooks=[gamification_service.award_clicks])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pool = None
+        if run_jobs and settings.redis_url:
+            # Jobs go to arq; `chorus worker` runs them and their crons.
+            pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+            db.jobs = ArqJobs(pool, JOBS)
         if scheduler is not None:
             scheduler.start()
         try:
@@ -111,6 +125,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         finally:
             if scheduler is not None:
                 await scheduler.stop()
+            if inline is not None:
+                await inline.close()
+            if pool is not None:
+                await pool.aclose()
             await clicks.close()
             await db.dispose()
 
@@ -152,6 +170,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.include_router(gamification_router)
     app.include_router(conversions_router)
     app.include_router(analytics_router)
+    app.include_router(jobs_router)
     app.include_router(tracking_router)
     app.include_router(conversions_site_router)
     app.include_router(docs_router)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
 from fastapi import FastAPI
 
 from app.core.config import Settings
@@ -23,6 +25,7 @@ from app.core.migrate import upgrade
 from app.main import create_app
 from tests.builders import Api
 from tests.databases import backend_url, copy_of, pg_admin, pg_url
+from tests.jobs.runners import REDIS_URL, JobRunner
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -84,3 +87,26 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def api(client: httpx.AsyncClient, db: Database) -> Api:
     return Api(client, db)
+
+
+@pytest.fixture
+async def redis_pool() -> AsyncIterator[ArqRedis]:
+    # Redis is a backend CI must exercise: unreachable Redis fails the test, never skips it.
+    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    yield pool
+    await pool.aclose()
+
+
+@pytest.fixture(params=["inline", "arq"])
+async def job_runner(request: pytest.FixtureRequest, db: Database,
+                     settings: Settings) -> AsyncIterator[JobRunner]:
+    """Each test using it runs twice: jobs in-process, then on arq with Redis."""
+    pool = None
+    if request.param == "arq":
+        pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
+    runner = JobRunner(request.param, db, settings, pool)
+    runner.install()
+    yield runner
+    await runner.close()
+    if pool is not None:
+        await pool.aclose()

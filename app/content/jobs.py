@@ -6,6 +6,7 @@ import logging
 
 from app.content import publisher
 from app.core.db import Database
+from app.jobs.spec import Cron, JobContext, JobSpec
 
 log = logging.getLogger("chorus.jobs")
 
@@ -17,3 +18,11 @@ async def publish_due(db: Database) -> list[str]:
     if published:
         log.info("published due posts", extra={"count": len(published)})
     return published
+
+
+async def publish_due_job(ctx: JobContext) -> dict[str, int]:
+    return {"published": len(await publish_due(ctx.db))}
+
+
+JOBS = [JobSpec("publish_due", publish_due_job, timeout=120)]
+CRONS = [Cron("publish_due", run_at_startup=True)]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, Engine, String, Table, event
@@ -22,6 +23,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from app.jobs.spec import Enqueuer
+
+log = logging.getLogger("chorus.db")
 
 ID_LENGTH = 32
 
@@ -109,16 +115,41 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+def after_commit(session: AsyncSession, work: AfterCommit) -> None:
+    """Run ``work`` once the current unit of work has committed; dropped on rollback."""
+    session.info.setdefault("after_commit", []).append(work)
+
+
+async def run_after_commit(session: AsyncSession) -> None:
+    for work in session.info.pop("after_commit", []):
+        try:
+            await work()
+        except Exception:
+            log.exception("after-commit work failed")
+
+
 class Database:
-    """One engine and its session factory; owned by the app, a worker or a CLI command."""
+    """One engine and its session factory; owned by the app, a worker or a CLI command.
+
+    ``jobs`` is where work enqueued by a unit of work goes once it commits
+    (``app.jobs.queue.enqueue_after_commit``): arq, the in-process runner, or, for a CLI
+    command or a test that runs no jobs, nowhere (the jobs' own sweeps find the work later).
+    """
 
     def __init__(self, url: str, *, tz: ZoneInfo | None = None, **engine_kwargs: Any) -> None:
+        from app.jobs.queue import NoJobs
+
         self.url = url
         self.tz = tz or ZoneInfo("UTC")
         self.engine = create_engine(url, **engine_kwargs)
-        # Every session knows the organisation's time zone (weeks, months, daily caps).
+        self.jobs: Enqueuer = NoJobs()
+        # Every session knows the organisation's time zone (weeks, months, daily caps) and
+        # its database (for the jobs its work enqueues).
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False,
-                                               info={"tz": self.tz})
+                                               info={"tz": self.tz, "database": self})
 
     @property
     def is_sqlite(self) -> bool:
@@ -152,6 +183,7 @@ class Database:
         async with self.sessionmaker() as session:
             yield session
             await session.commit()
+            await run_after_commit(session)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

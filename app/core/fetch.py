@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
@@ -154,12 +155,16 @@ def _no_cookies() -> CookieJar:
 
 async def fetch(url: str, *, max_bytes: int = 2_000_000, timeout: float = 5.0,
                 max_redirects: int = 5, allow_private: bool = False, accept: str = "*/*",
-                truncate: bool = False) -> Fetched:
-    """GET ``url`` under the rules of the module docstring.
+                truncate: bool = False, method: str = "GET", content: bytes | None = None,
+                headers: Mapping[str, str] | None = None,
+                user_agent: str = USER_AGENT) -> Fetched:
+    """Request ``url`` (a GET unless ``method`` says otherwise, with ``content`` as the
+    body and ``headers`` added) under the rules of the module docstring.
 
     ``timeout`` bounds the whole fetch: DNS, every redirect and the body. A body longer than
     ``max_bytes`` is refused, or with ``truncate`` cut to its first ``max_bytes`` (HTML
-    metadata needs only the start of a page). Any status is returned, redirects excepted.
+    metadata needs only the start of a page). Any status is returned, redirects excepted;
+    a redirect is only followed for a GET (and a POST answered with 303, as a GET).
     Raises ``FetchRefused`` or ``FetchFailed``.
     """
     try:
@@ -167,25 +172,30 @@ async def fetch(url: str, *, max_bytes: int = 2_000_000, timeout: float = 5.0,
     except httpx.InvalidURL as exc:
         raise FetchRefused("not a valid URL") from exc
     # Uncompressed: a compressed chunk could inflate far past max_bytes before it is counted.
-    headers = {"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "identity"}
+    sent_headers = {"User-Agent": user_agent, "Accept": accept, "Accept-Encoding": "identity",
+                    **(headers or {})}
     try:
         async with (
             asyncio.timeout(timeout),
             httpx.AsyncClient(transport=PinnedTransport(allow_private=allow_private),
-                              headers=headers, cookies=_no_cookies(), timeout=timeout,
+                              headers=sent_headers, cookies=_no_cookies(), timeout=timeout,
                               follow_redirects=False, trust_env=False) as client,
         ):
             redirects = 0
             while True:
-                response = await client.send(client.build_request("GET", current),
-                                             stream=True)
+                request = client.build_request(method, current, content=content)
+                response = await client.send(request, stream=True)
                 try:
                     location = response.headers.get("location")
                     if response.status_code in REDIRECTS and location:
+                        if method != "GET" and response.status_code != 303:
+                            raise FetchRefused(
+                                f"a {method} answered with a redirect ({response.status_code})")
                         if redirects == max_redirects:
                             raise FetchRefused(f"more than {max_redirects} redirects")
                         redirects += 1
                         current = _join(current, location)
+                        method, content = "GET", None
                         continue
                     body, truncated = await _read(response, max_bytes, truncate=truncate)
                     return Fetched(status=response.status_code, url=str(current),

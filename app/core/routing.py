@@ -9,7 +9,7 @@ the endpoint, commits when the response is a success and only then runs the work
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -20,26 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.access import Access, access_of
 from app.auth.principal import authenticate
 from app.core.clock import utcnow
+from app.core.db import run_after_commit
 from app.core.errors import Invalid, NotFound
 from app.core.schemas import storable
 
 log = logging.getLogger("chorus.routing")
-
-AfterCommit = Callable[[], Awaitable[None]]
-
-
-def after_commit(session: AsyncSession, work: AfterCommit) -> None:
-    """Run ``work`` once the current unit of work has committed; dropped on rollback."""
-    session.info.setdefault("after_commit", []).append(work)
-
-
-async def run_after_commit(session: AsyncSession) -> None:
-    for work in session.info.pop("after_commit", []):
-        try:
-            await work()
-        except Exception:
-            log.exception("after-commit work failed")
-
 
 def _accesses(dependant: Dependant) -> Iterator[Access]:
     for dep in dependant.dependencies:

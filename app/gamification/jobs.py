@@ -10,6 +10,7 @@ from app.core.clock import utcnow
 from app.core.db import Database, org_tz
 from app.gamification import badges
 from app.gamification.periods import Period, local_day, midnight, start_of
+from app.jobs.spec import Cron, JobContext, JobSpec
 from app.models import PeriodStats, User
 
 
@@ -32,3 +33,11 @@ async def award_monthly_badges(db: Database, *, now: datetime | None = None) -> 
         winners = list(await session.scalars(select(ranked.c.user_id).where(ranked.c.rank <= 3)))
         await badges.grant(session, "top-3", dict.fromkeys(winners, midnight(this_month, tz)))
     return winners
+
+
+async def award_monthly_badges_job(ctx: JobContext) -> dict[str, int]:
+    return {"awarded": len(await award_monthly_badges(ctx.db))}
+
+
+JOBS = [JobSpec("award_monthly_badges", award_monthly_badges_job)]
+CRONS = [Cron("award_monthly_badges", minute=5)]

@@ -1,41 +1,25 @@
-"""The in-process scheduler used by ``chorus serve`` when no Redis is configured."""
+"""The in-process scheduler used by ``chorus serve`` when no Redis is configured: the crons
+of ``app.jobs.catalog``, checked at the start of every UTC minute, sent to the in-process
+runner (the same job functions arq runs with Redis)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from datetime import datetime
 
-from app.content.jobs import publish_due
-from app.core.config import Settings
-from app.core.db import Database
-from app.gamification.jobs import award_monthly_badges
+from app.core.clock import utcnow
+from app.jobs.spec import Cron, Enqueuer
 
 log = logging.getLogger("chorus.jobs")
 
-Job = Callable[[Database], Awaitable[object]]
-
-
-@dataclass
-class Every:
-    job: Job
-    seconds: int
-    last: float = float("-inf")
-
 
 class InProcessScheduler:
-    """Runs periodic jobs on the minute, one at a time, logging failures and carrying on.
-
-    The same job functions run on arq when Redis is configured (``app.jobs.worker``).
-    """
-
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
-        self.settings = settings
-        self.jobs = [Every(publish_due, 60), Every(award_monthly_badges, 3600)]
+    def __init__(self, jobs: Enqueuer, crons: Sequence[Cron]) -> None:
+        self.jobs = jobs
+        self.crons = list(crons)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -47,18 +31,21 @@ class InProcessScheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def tick(self, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        for entry in self.jobs:
-            if now - entry.last < entry.seconds - 1:
-                continue
-            entry.last = now
-            try:
-                await entry.job(self.db)
-            except Exception:
-                log.exception("job failed", extra={"job": entry.job.__name__})
+    async def tick(self, when: datetime, *, startup: bool = False) -> list[str]:
+        """Enqueue the jobs due in the minute starting at ``when`` (and, at start-up, the
+        ones that run at start-up); returns their names."""
+        due = [c.job for c in self.crons if c.matches(when) or (startup and c.run_at_startup)]
+        for name in dict.fromkeys(due):
+            await self.jobs.enqueue(name)
+        return due
 
     async def _loop(self) -> None:
+        startup = True
         while True:
-            await self.tick()
-            await asyncio.sleep(60 - time.time() % 60)
+            try:
+                await self.tick(utcnow().replace(second=0, microsecond=0), startup=startup)
+            except Exception:
+                log.exception("the scheduler could not enqueue its jobs")
+            startup = False
+            now = utcnow()
+            await asyncio.sleep(60 - now.second - now.microsecond / 1e6 + 0.01)

@@ -1,48 +1,49 @@
-"""The arq worker: the same job functions as the in-process scheduler, on Redis."""
+"""The arq worker (``chorus worker``): every job of the catalog and its crons, on Redis."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any, cast
 
-from arq import cron
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings
 from arq.typing import WorkerSettingsBase
 from arq.worker import run_worker as arq_run_worker
 
-from app.content.jobs import publish_due
 from app.core.config import Settings, get_settings
 from app.core.db import Database
-from app.gamification.jobs import award_monthly_badges
+from app.jobs.catalog import CRONS, JOBS
+from app.jobs.redis_queue import QUEUE, ArqJobs, arq_cron, worker_functions
+from app.jobs.spec import JobContext
+
+FUNCTIONS = worker_functions(list(JOBS.values()))
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
-    ctx["db"] = Database(settings.database_url, tz=settings.tz)
+    db = Database(settings.database_url, tz=settings.tz)
+    pool: ArqRedis = ctx["redis"]
+    db.jobs = ArqJobs(pool, JOBS, queue=ctx.get("queue_name", QUEUE))
+    ctx["chorus"] = JobContext(db=db, settings=settings, jobs=db.jobs)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    await ctx["db"].dispose()
-
-
-async def content_publish_due(ctx: dict[str, Any]) -> list[str]:
-    return await publish_due(ctx["db"])
-
-
-async def gamification_award_monthly_badges(ctx: dict[str, Any]) -> list[str]:
-    return await award_monthly_badges(ctx["db"])
+    chorus: JobContext | None = ctx.get("chorus")
+    if chorus is not None:
+        await chorus.db.dispose()
 
 
 class WorkerSettings:
     """For ``arq workers.WorkerSettings``; ``chorus worker`` is the usual entry point."""
 
-    functions = [content_publish_due, gamification_award_monthly_badges]
-    cron_jobs = [
-        cron(content_publish_due, second=0, unique=True, run_at_startup=True),
-        cron(gamification_award_monthly_badges, minute=5, second=0, unique=True),
-    ]
+    functions = list(FUNCTIONS.values())
+    cron_jobs = [arq_cron(schedule, FUNCTIONS) for schedule in CRONS]
     on_startup = startup
     on_shutdown = shutdown
-    queue_name = "chorus:jobs"
+    queue_name = QUEUE
+    timezone = UTC
+    # Webhook deliveries and feed reads wait on the network, not the CPU.
+    max_jobs = 50
+    keep_result = 0
 
 
 def run_worker(settings: Settings) -> None:

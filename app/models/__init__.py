@@ -1,10 +1,14 @@
 """Every table, importable in one place (Alembic reads ``Base.metadata`` from here)."""
 
 from app.core.db import Base
+
+# Issue 12 domains; each module lists its own tables in its __all__.
+from app.models import digests, feeds, networks, webhooks  # noqa: E402,F401
 from app.models.auth import ApiKey, AuthToken
 from app.models.content import Post, PostTopic, PublisherLock
 from app.models.conversions import Conversion, SiteKey
 from app.models.gamification import Badge, PeriodStats, PointsEntry, ShareDay
+from app.models.jobs import JobRun
 from app.models.media import PostImage
 from app.models.people import Group, Topic, User, user_groups, user_topics
 from app.models.programs import Feedback, KeyResult, Objective, Pilot, pilot_groups, pilot_users
@@ -13,6 +17,7 @@ from app.models.sharing import PolicyAcceptance, Share, ShareReservation, StatsS
 from app.models.tracking import AdvocateVisitor, Click, UniqueVisit, VisitorSalt
 
 __all__ = [
+    "JobRun",
     "Badge",
     "Feedback",
     "KeyResult",

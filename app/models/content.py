@@ -34,6 +34,11 @@ class Post(IdMixin, Base):
     review_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The link preview (``fetch_preview``): ``pending`` from the post's creation or URL change
+    # until fetched, then ``done`` or ``failed`` (with the reason); null: nothing to fill.
+    preview_state: Mapped[str | None] = mapped_column(String(8), index=True)
+    preview_error: Mapped[str | None] = mapped_column(Text)
+    previewed_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_posts_status_created", "status", "created_at"),)
 

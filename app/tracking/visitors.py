@@ -13,8 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import Database, dialect_insert
-from app.core.routing import after_commit
+from app.core.db import Database, after_commit, dialect_insert
 from app.models import AdvocateVisitor, VisitorSalt
 
 

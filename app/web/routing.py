@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 
 from app.auth.access import has_role
 from app.core.clock import utcnow
-from app.core.routing import run_after_commit
+from app.core.db import run_after_commit
 from app.models.enums import Role
 from app.web import csrf
 from app.web.access import FormRefused, LoginRequired, PageForbidden, page_role_of

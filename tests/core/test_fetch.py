@@ -382,7 +382,9 @@ def test_the_defaults_are_the_contracts_limits() -> None:
                 if p.default is not inspect.Parameter.empty}
 
     assert defaults == {"max_bytes": 2_000_000, "timeout": 5.0, "max_redirects": 5,
-                        "allow_private": False, "accept": "*/*", "truncate": False}
+                        "allow_private": False, "accept": "*/*", "truncate": False,
+                        "method": "GET", "content": None, "headers": None,
+                        "user_agent": fetch_module.USER_AGENT}
 
 
 async def test_the_system_resolver_answers_addresses() -> None:

@@ -1,28 +1,21 @@
-"""``content.publish_due`` runs the same code in-process and on arq with Redis."""
+"""The job layer: one catalog, two runners, crons declared once, runs recorded."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-import pytest
-from arq import create_pool
-from arq.connections import ArqRedis, RedisSettings
-from arq.worker import Worker
 from sqlalchemy import select
 
 from app.core.clock import utcnow
-from app.core.config import Settings
 from app.core.db import Database
+from app.jobs.catalog import CRONS, JOBS
 from app.jobs.scheduler import InProcessScheduler
-from app.jobs.worker import WorkerSettings, content_publish_due
-from app.models import Post
+from app.jobs.spec import Cron
+from app.jobs.worker import WorkerSettings
+from app.models import JobRun, Post
 from app.models.enums import PostStatus
 from tests.builders import make_post
-
-REDIS_URL = os.environ.get("CHORUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.jobs.runners import JobRunner
 
 
 async def _statuses(db: Database) -> list[str]:
@@ -36,33 +29,55 @@ async def _queue_two(db: Database) -> None:
         await make_post(session, publish_at=utcnow() + timedelta(days=1))
 
 
-async def test_in_process_scheduler_publishes_due_posts(db: Database, settings: Settings) -> None:
-    await _queue_two(db)
-    await InProcessScheduler(db, settings).tick()
-    assert sorted(await _statuses(db)) == [PostStatus.published, PostStatus.queued]
+async def _runs(db: Database) -> list[JobRun]:
+    async with db.transaction() as session:
+        return list(await session.scalars(select(JobRun).order_by(JobRun.id)))
 
 
-@pytest.fixture
-async def redis_pool() -> AsyncIterator[ArqRedis]:
-    # Redis is a backend CI must exercise: unreachable Redis fails the test, never skips it.
-    pool = await create_pool(RedisSettings.from_dsn(REDIS_URL))
-    yield pool
-    await pool.aclose()
+async def test_publish_due_publishes_what_is_due_and_records_the_run(
+        job_runner: JobRunner) -> None:
+    await _queue_two(job_runner.db)
+    await job_runner.run("publish_due")
+
+    assert sorted(await _statuses(job_runner.db)) == [PostStatus.published, PostStatus.queued]
+    [run] = await _runs(job_runner.db)
+    assert (run.name, run.status, run.runner, run.result) == (
+        "publish_due", "ok", job_runner.kind, {"published": 1})
 
 
-async def test_arq_worker_runs_the_same_job_from_redis(db: Database,
-                                                       redis_pool: ArqRedis) -> None:
-    await _queue_two(db)
-    queue = f"chorus:test:{uuid.uuid4().hex}"
-    job = await redis_pool.enqueue_job("content_publish_due", _queue_name=queue)
-    assert job is not None
-    worker = Worker(functions=[content_publish_due], redis_pool=redis_pool, queue_name=queue,
-                    burst=True, handle_signals=False, ctx={"db": db}, poll_delay=0.05)
-    await worker.main()
-    assert worker.jobs_complete == 1 and worker.jobs_failed == 0
-    assert sorted(await _statuses(db)) == [PostStatus.published, PostStatus.queued]
+def test_every_cron_names_a_job_and_arq_gets_the_same_schedule() -> None:
+    assert {c.job for c in CRONS} <= set(JOBS)
+    by_name = {c.name: c for c in WorkerSettings.cron_jobs}
+    for schedule in CRONS:
+        arq_cron = by_name[f"cron:{schedule.job}"]
+        assert arq_cron.unique and arq_cron.run_at_startup == schedule.run_at_startup
+        assert arq_cron.minute == schedule.minute and arq_cron.hour == schedule.hour
 
 
-def test_worker_settings_schedule_publish_due_every_minute() -> None:
-    cron = WorkerSettings.cron_jobs[0]
-    assert cron.coroutine is content_publish_due and cron.second == 0 and cron.unique
+def test_a_cron_matches_its_minutes_hours_and_weekdays() -> None:
+    hourly = Cron("x", minute=10)
+    weekly = Cron("x", minute=0, hour={9, 17}, weekday=1)
+    monday_9 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert weekly.matches(monday_9) and not weekly.matches(monday_9 + timedelta(days=1))
+    assert not weekly.matches(monday_9 + timedelta(minutes=1))
+    assert hourly.matches(monday_9 + timedelta(minutes=10))
+    assert not hourly.matches(monday_9 + timedelta(minutes=11))
+    assert Cron("x").matches(monday_9 + timedelta(minutes=37))
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def enqueue(self, name: str, *args: str, defer: float | None = None) -> None:
+        self.sent.append(name)
+
+
+async def test_the_in_process_scheduler_enqueues_what_is_due_that_minute() -> None:
+    jobs = _Recorder()
+    scheduler = InProcessScheduler(jobs, [Cron("a", minute=0, hour=0, run_at_startup=True),
+                                          Cron("b"), Cron("c", minute=5)])
+    await scheduler.tick(datetime(2026, 12, 2, 10, 5, tzinfo=UTC))
+    await scheduler.tick(datetime(2026, 12, 2, 10, 6, tzinfo=UTC), startup=True)
+    await scheduler.tick(datetime(2026, 12, 3, 0, 0, tzinfo=UTC))
+    assert jobs.sent == ["b", "c", "a", "b", "a", "b"]

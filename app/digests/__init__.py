@@ -1,0 +1,1 @@
+"""The digests domain (CONTRACT §3, §9)."""

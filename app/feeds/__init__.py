@@ -1,0 +1,1 @@
+"""The feeds domain (CONTRACT §3, §9)."""

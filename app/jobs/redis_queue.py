@@ -1,0 +1,75 @@
+"""Jobs on arq with Redis: the enqueuer used by ``chorus serve`` when ``CHORUS_REDIS_URL``
+is set, and the functions and crons ``chorus worker`` runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from arq import Retry, cron
+from arq.connections import ArqRedis
+from arq.cron import CronJob
+from arq.worker import Function, func
+
+from app.jobs.runs import run_job
+from app.jobs.spec import Cron, JobContext, JobSpec, RetryLater
+
+log = logging.getLogger("chorus.jobs")
+
+QUEUE = "chorus:jobs"
+
+
+class ArqJobs:
+    def __init__(self, pool: ArqRedis, specs: Mapping[str, JobSpec], *,
+                 queue: str = QUEUE) -> None:
+        self.pool = pool
+        self.specs = specs
+        self.queue = queue
+
+    async def enqueue(self, name: str, *args: str, defer: float | None = None) -> None:
+        spec = self.specs[name]
+        # A unique job already queued is not queued twice (arq refuses the same job id);
+        # it reads the database when it runs, so it sees what this request changed.
+        job_id = spec.key(args) if spec.unique and defer is None else None
+        try:
+            await self.pool.enqueue_job(name, *args, _job_id=job_id, _queue_name=self.queue,
+                                        _defer_by=defer)
+        except Exception:
+            # Redis is down: the job's sweep finds the work once it is back.
+            log.exception("could not enqueue a job", extra={"job": name})
+
+
+def context_of(ctx: dict[str, Any]) -> JobContext:
+    chorus: JobContext = ctx["chorus"]
+    return JobContext(db=chorus.db, settings=chorus.settings, jobs=chorus.jobs,
+                      attempt=int(ctx.get("job_try") or 1))
+
+
+def arq_function(spec: JobSpec) -> Function:
+    async def run(ctx: dict[str, Any], *args: str) -> Any:
+        try:
+            return await run_job(spec, context_of(ctx), tuple(args), runner="arq")
+        except RetryLater as retry:
+            raise Retry(defer=retry.seconds) from retry
+
+    run.__qualname__ = run.__name__ = spec.name
+    return func(run, name=spec.name, keep_result=0, timeout=spec.timeout,
+                max_tries=spec.max_tries)
+
+
+def arq_cron(schedule: Cron, functions: Mapping[str, Function]) -> CronJob:
+    def as_arq(value: int | set[int] | None) -> int | set[int] | None:
+        return value
+
+    weekday = schedule.weekday
+    if weekday is not None:  # arq counts Monday as 0
+        weekday = {weekday - 1} if isinstance(weekday, int) else {d - 1 for d in weekday}
+    return cron(functions[schedule.job].coroutine, name=f"cron:{schedule.job}",
+                minute=as_arq(schedule.minute), hour=as_arq(schedule.hour),
+                weekday=weekday, second=0, unique=True, run_at_startup=schedule.run_at_startup,
+                keep_result=0)
+
+
+def worker_functions(specs: Sequence[JobSpec]) -> dict[str, Function]:
+    return {spec.name: arq_function(spec) for spec in specs}

@@ -1,0 +1,3 @@
+"""Tables of the digests domain (filled in by issue 12's digests work)."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The networks domain (CONTRACT §3, §9)."""

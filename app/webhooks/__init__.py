@@ -1,0 +1,1 @@
+"""The webhooks domain (CONTRACT §3, §9)."""

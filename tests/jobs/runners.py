@@ -1,0 +1,67 @@
+"""Running jobs in tests through both runners of CONTRACT §9: in-process and arq on a real
+Redis (CI starts one; an unreachable Redis fails the test, never skips it)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from arq.connections import ArqRedis
+from arq.worker import Worker
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.jobs.catalog import JOBS
+from app.jobs.inline import InlineJobs
+from app.jobs.redis_queue import ArqJobs
+from app.jobs.spec import JobContext
+from app.jobs.worker import FUNCTIONS
+
+REDIS_URL = os.environ.get("CHORUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@dataclass
+class JobRunner:
+    """Runs a job (and whatever it enqueues) to completion with one runner. While the
+    runner is installed, work enqueued after a commit (``db.jobs``) goes to it too, and
+    ``settle()`` runs it."""
+
+    kind: str
+    db: Database
+    settings: Settings
+    pool: ArqRedis | None = None
+    queue: str = field(default_factory=lambda: f"chorus:test:{uuid.uuid4().hex}")
+    inline: InlineJobs | None = None
+
+    def install(self) -> None:
+        if self.kind == "inline":
+            self.inline = InlineJobs(self.db, self.settings, JOBS)
+            self.db.jobs = self.inline
+        else:
+            assert self.pool is not None
+            self.db.jobs = ArqJobs(self.pool, JOBS, queue=self.queue)
+
+    async def run(self, name: str, *args: str) -> None:
+        await self.db.jobs.enqueue(name, *args)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Run everything enqueued so far, and what that enqueues, until nothing is left
+        (deferred jobs included: keep defers short in tests)."""
+        if self.inline is not None:
+            await self.inline.drain()
+            return
+        assert self.pool is not None
+        worker = Worker(functions=list(FUNCTIONS.values()), redis_pool=self.pool,
+                        queue_name=self.queue, burst=True, handle_signals=False,
+                        ctx={"chorus": JobContext(db=self.db, settings=self.settings,
+                                                  jobs=self.db.jobs)},
+                        poll_delay=0.02, max_jobs=20, keep_result=0)
+        await worker.main()
+        self.last_worker: Any = worker
+
+    async def close(self) -> None:
+        if self.inline is not None:
+            await self.inline.close()
