@@ -41,6 +41,13 @@ class Settings(BaseSettings):
         None, description="Addresses or CIDRs whose X-Forwarded-For names the client.")
     metrics_token: SecretStr | None = Field(
         None, description="When set, /metrics needs 'Authorization: Bearer <token>'.")
+    secret_key_previous: SecretStr | None = Field(
+        None, description="Comma-separated former secret keys, still accepted to decrypt "
+                          "stored tokens after a rotation.")
+    x_bearer_token: SecretStr | None = Field(None, description="App token for X's API.")
+    linkedin_client_id: str | None = Field(None, description="The LinkedIn app's client id.")
+    linkedin_client_secret: SecretStr | None = Field(
+        None, description="The LinkedIn app's client secret.")
 
     @field_validator("database_url")
     @classmethod
@@ -62,7 +69,9 @@ class Settings(BaseSettings):
             raise ValueError("CHORUS_BASE_URL must start with http:// or https://")
         return value
 
-    @field_validator("redis_url", "smtp_url", "trusted_proxies", "metrics_token", mode="before")
+    @field_validator("redis_url", "smtp_url", "trusted_proxies", "metrics_token",
+                     "secret_key_previous", "x_bearer_token", "linkedin_client_id",
+                     "linkedin_client_secret", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -99,6 +108,13 @@ class Settings(BaseSettings):
         if self.trusted_proxies is not None:
             return [entry.strip() for entry in self.trusted_proxies.split(",")]
         return ["127.0.0.1", "::1"] if self.env is Env.dev else []
+
+    @property
+    def previous_secret_keys(self) -> list[str]:
+        if self.secret_key_previous is None:
+            return []
+        return [k.strip() for k in self.secret_key_previous.get_secret_value().split(",")
+                if k.strip()]
 
     @property
     def is_sqlite(self) -> bool:
