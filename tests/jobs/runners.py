@@ -43,6 +43,12 @@ class JobRunner:
             assert self.pool is not None
             self.db.jobs = ArqJobs(self.pool, JOBS, queue=self.queue)
 
+    def use(self, settings: Settings) -> None:
+        """Run the jobs with these settings from now on."""
+        self.settings = settings
+        if self.inline is not None:
+            self.inline.settings = settings
+
     async def run(self, name: str, *args: str) -> None:
         await self.db.jobs.enqueue(name, *args)
         await self.settle()
