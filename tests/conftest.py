@@ -19,8 +19,10 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from fastapi import FastAPI
 
+from app.core import fetch as fetch_module
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.fetch import IPAddress
 from app.core.migrate import upgrade
 from app.main import create_app
 from tests.builders import Api
@@ -33,6 +35,21 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 def pytest_report_header() -> str:
     url = backend_url()
     return f"chorus backend: {'postgresql ' + url if url else 'sqlite'}"
+
+
+@pytest.fixture(autouse=True)
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never ask a real DNS server: jobs the suite triggers (a post's link preview,
+    say) find every name unresolvable unless a test maps it (by patching ``resolve``
+    again). ``localhost`` still resolves, for local servers."""
+    real = fetch_module.resolve
+
+    async def resolve(host: str, port: int) -> list[IPAddress]:
+        if host == "localhost":
+            return await real(host, port)
+        raise OSError(f"no DNS in tests for {host}")
+
+    monkeypatch.setattr(fetch_module, "resolve", resolve)
 
 
 @pytest.fixture(scope="session")

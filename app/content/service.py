@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, delete, exists, insert, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.content import preview
 from app.content.schemas import CaptionsRead, FeedItem, PostCreate, PostRead
 from app.core.clock import utcnow
 from app.core.errors import Conflict, Invalid, NotFound
@@ -109,6 +110,7 @@ async def create(session: AsyncSession, *, data: PostCreate) -> Post:
     session.add(post)
     await session.flush()
     await _set_topics(session, post, data.topic_ids)
+    preview.request_preview(session, post)
     return post
 
 
@@ -127,12 +129,21 @@ async def update(session: AsyncSession, post: Post, changes: dict[str, Any]) -> 
     expires_at = changes.get("expires_at", post.expires_at)
     if publish_at is not None and expires_at is not None and expires_at <= publish_at:
         raise Invalid("expires_at must be after publish_at", loc=["body", "expires_at"])
+    if "url" in changes and changes["url"] is None:
+        raise Invalid("url cannot be null.", loc=["body", "url"])
+    new_url = "url" in changes and changes["url"] != post.url
+    emptied = any(name in changes and not changes[name] for name in preview.FIELDS)
     for name in ("url", "title", "summary", "image_url", "campaign", "publish_at",
                  "expires_at"):
         if name in changes:
-            if name == "url" and changes[name] is None:
-                raise Invalid("url cannot be null.", loc=["body", "url"])
             setattr(post, name, changes[name])
+    explicit = {name for name in preview.FIELDS if changes.get(name)}
+    if explicit and post.preview_fields:
+        post.preview_fields = [n for n in post.preview_fields if n not in explicit] or None
+    if new_url:
+        preview.url_changed(post, explicit)
+    if new_url or emptied:
+        preview.request_preview(session, post)
     if changes.get("category") is not None:
         post.category = changes["category"]
     if changes.get("captions") is not None:
@@ -165,6 +176,7 @@ async def suggest(session: AsyncSession, *, user: User, url: str, note: str | No
     session.add(post)
     await session.flush()
     await _set_topics(session, post, topic_ids)
+    preview.request_preview(session, post)
     return post
 
 

@@ -49,6 +49,11 @@ class FetchFailed(FetchError):
     """We tried and the network did not answer: DNS, connection, TLS or the time limit."""
 
 
+class NameNotResolved(FetchFailed):
+    """The host name has no address: a typo or a dead domain more often than a passing
+    fault, so callers need not try again soon."""
+
+
 @dataclass(frozen=True)
 class Fetched:
     status: int
@@ -102,9 +107,9 @@ async def checked_addresses(host: str, port: int, *, allow_private: bool) -> lis
         try:
             addresses = await resolve(host, port)
         except (OSError, UnicodeError) as exc:
-            raise FetchFailed(f"{host} could not be resolved") from exc
+            raise NameNotResolved(f"{host} could not be resolved") from exc
     if not addresses:
-        raise FetchFailed(f"{host} has no address")
+        raise NameNotResolved(f"{host} has no address")
     if not allow_private and not all(is_public(a) for a in addresses):
         raise FetchRefused(f"{host} resolves to an address that is not public")
     return addresses

@@ -38,6 +38,9 @@ class Post(IdMixin, Base):
     # until fetched, then ``done`` or ``failed`` (with the reason); null: nothing to fill.
     preview_state: Mapped[str | None] = mapped_column(String(8), index=True)
     preview_error: Mapped[str | None] = mapped_column(Text)
+    # Which of title, summary and image_url the preview filled (not the marketer): a new URL
+    # empties them, so the new page's preview replaces them.
+    preview_fields: Mapped[list[str] | None] = mapped_column(JSON)
     previewed_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_posts_status_created", "status", "created_at"),)

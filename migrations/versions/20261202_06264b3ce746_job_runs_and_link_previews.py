@@ -42,6 +42,7 @@ def upgrade() -> None:
     with op.batch_alter_table("posts") as batch:
         batch.add_column(sa.Column("preview_state", sa.String(length=8), nullable=True))
         batch.add_column(sa.Column("preview_error", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("preview_fields", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("previewed_at", app.core.db.UTCDateTime(timezone=True),
                                    nullable=True))
         batch.create_index("ix_posts_preview_state", ["preview_state"])
@@ -51,6 +52,7 @@ def downgrade() -> None:
     with op.batch_alter_table("posts") as batch:
         batch.drop_index("ix_posts_preview_state")
         batch.drop_column("previewed_at")
+        batch.drop_column("preview_fields")
         batch.drop_column("preview_error")
         batch.drop_column("preview_state")
     op.drop_index("ix_job_runs_name_started", table_name="job_runs")
