@@ -38,6 +38,7 @@ _URL_CHARS = 2_048
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 RETRIES = 3
+RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def url_changed(post: Post, explicit: set[str]) -> None:
     for name in post.preview_fields or []:
         if name not in explicit:
             setattr(post, name, None)
-    post.preview_fields = [n for n in (post.preview_fields or []) if n not in explicit] or None
+    post.preview_fields = None
 
 
 async def fetch_preview(ctx: JobContext, post_id: str) -> dict[str, object]:
@@ -164,13 +165,14 @@ async def fetch_preview(ctx: JobContext, post_id: str) -> dict[str, object]:
                               allow_private=ctx.settings.allow_private_webhooks,
                               accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
         if fetched.status >= 500 and ctx.attempt < RETRIES:
-            raise RetryLater(30 * ctx.attempt, f"the page answered HTTP {fetched.status}")
+            raise RetryLater(RETRY_SECONDS * ctx.attempt,
+                             f"the page answered HTTP {fetched.status}")
         preview = preview_of(fetched)
     except NameNotResolved as exc:
         error = exc.reason
     except FetchFailed as exc:
         if ctx.attempt < RETRIES:
-            raise RetryLater(30 * ctx.attempt, exc.reason) from exc
+            raise RetryLater(RETRY_SECONDS * ctx.attempt, exc.reason) from exc
         error = exc.reason
     except FetchError as exc:
         error = exc.reason
