@@ -59,14 +59,11 @@ def arq_function(spec: JobSpec) -> Function:
 
 
 def arq_cron(schedule: Cron, functions: Mapping[str, Function]) -> CronJob:
-    def as_arq(value: int | set[int] | None) -> int | set[int] | None:
-        return value
-
     weekday = schedule.weekday
     if weekday is not None:  # arq counts Monday as 0
         weekday = {weekday - 1} if isinstance(weekday, int) else {d - 1 for d in weekday}
     return cron(functions[schedule.job].coroutine, name=f"cron:{schedule.job}",
-                minute=as_arq(schedule.minute), hour=as_arq(schedule.hour),
+                minute=schedule.minute, hour=schedule.hour,
                 weekday=weekday, second=0, unique=True, run_at_startup=schedule.run_at_startup,
                 keep_result=0)
 

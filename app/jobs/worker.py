@@ -22,7 +22,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     db = Database(settings.database_url, tz=settings.tz)
     pool: ArqRedis = ctx["redis"]
-    db.jobs = ArqJobs(pool, JOBS, queue=ctx.get("queue_name", QUEUE))
+    db.jobs = ArqJobs(pool, JOBS, queue=QUEUE)
     ctx["chorus"] = JobContext(db=db, settings=settings, jobs=db.jobs)
 
 

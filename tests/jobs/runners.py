@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from arq.connections import ArqRedis
 from arq.worker import Worker
@@ -66,7 +65,6 @@ class JobRunner:
                                                   jobs=self.db.jobs)},
                         poll_delay=0.02, max_jobs=20, keep_result=0)
         await worker.main()
-        self.last_worker: Any = worker
 
     async def close(self) -> None:
         if self.inline is not None:
