@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python -m bench.redirect
 	$(BIN)/python -m bench.analytics
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.jobs
 
 ## make lock: the newest versions pyproject.toml allows, pinned with every file's hash, for
 # Python 3.11: requirements-dev.lock (all, for make install and CI) and requirements.lock (its

@@ -34,6 +34,8 @@ from app.core.metrics import HttpMetrics, MetricsMiddleware
 from app.core.ratelimit import make_limiter
 from app.core.secret import load_secret_key
 from app.core.slashes import SlashRedirect
+from app.digests.router import router as digests_router
+from app.feeds.router import router as feeds_router
 from app.gamification import service as gamification_service
 from app.gamification.router import router as gamification_router
 from app.jobs.catalog import CRONS, JOBS
@@ -41,6 +43,7 @@ from app.jobs.inline import InlineJobs
 from app.jobs.redis_queue import ArqJobs
 from app.jobs.router import router as jobs_router
 from app.jobs.scheduler import InProcessScheduler
+from app.networks.router import router as networks_router
 from app.sharing import service as sharing_service
 from app.sharing.router import router as sharing_router
 from app.tracking.recorder import ClickRecorder
@@ -50,6 +53,7 @@ from app.tracking.service import Targets
 from app.tracking.visitors import Visitors
 from app.web.docs import router as docs_router
 from app.web.install import install as install_web
+from app.webhooks.router import router as webhooks_router
 
 
 class SecretKey:
@@ -171,6 +175,10 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.include_router(conversions_router)
     app.include_router(analytics_router)
     app.include_router(jobs_router)
+    app.include_router(digests_router)
+    app.include_router(networks_router)
+    app.include_router(feeds_router)
+    app.include_router(webhooks_router)
     app.include_router(tracking_router)
     app.include_router(conversions_site_router)
     app.include_router(docs_router)

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from app.analytics.okr import service as okr_service
@@ -34,12 +35,19 @@ from app.content import publisher
 from app.content import service as content_service
 from app.conversions import service as conversions_service
 from app.core.clock import utcnow
+from app.core.config import Settings
 from app.core.db import Database
+from app.digests import channels
+from app.digests.schemas import ChannelCreate
+from app.feeds import service as feeds_service
+from app.feeds.schemas import FeedCreate
 from app.models import Base, Pilot, User
 from app.models.enums import Network
+from app.networks import connections, oauth
 from app.sharing import policy as sharing_policy
 from app.sharing import service as sharing_service
 from app.tracking.visitors import rotate
+from app.webhooks import service as webhooks_service
 from tests.builders import PASSWORD, Api, Role, make_post, make_topic, make_user
 from tests.routes import iter_api_routes
 
@@ -126,7 +134,7 @@ class World:
     emails: dict[str, str] = field(default_factory=dict)
 
 
-async def build_world(api: Api) -> World:
+async def build_world(api: Api, settings: Settings) -> World:
     world = World()
     async with api.db.transaction() as session:
         topic = await make_topic(session, name="Cloud")
@@ -222,6 +230,21 @@ async def build_world(api: Api) -> World:
             pilot_id=world.ids["pilot"],
             key_results=[KeyResultIn(title="Clicks", metric="clicks", target=Decimal(500))]))
         world.ids["objective"] = objective.id
+    async with api.db.transaction() as session:
+        advocate = await session.get(User, world.ids["advocate"])
+        assert advocate is not None
+        endpoint, _ = await webhooks_service.create(
+            session, url=WORLD_WEBHOOK, events=["share.created"], settings=settings)
+        feed = await feeds_service.create(
+            session, data=FeedCreate(url=WORLD_FEED), allow_private=False)  # type: ignore[arg-type]
+        channel = await channels.create(session, settings=settings, data=ChannelCreate(
+            kind="slack", url=WORLD_CHANNEL, name="#marketing"))
+        await connections.save_tokens(
+            session, settings, user=advocate, network=Network.linkedin,
+            tokens=oauth.Tokens(access_token="token", expires_at=utcnow() + timedelta(days=60),
+                                refresh_token=None, refresh_expires_at=None,
+                                scope="r_member_postAnalytics"))
+    world.ids |= {"webhook": endpoint.id, "feed": feed.id, "channel": channel.id}
     return world
 
 
@@ -280,6 +303,56 @@ def bad_urls(name: str, base: Body) -> tuple[Case, ...]:
              loc=("body", name))
         for label, url in urls.items()
     )
+
+
+WORLD_WEBHOOK = "https://93.184.216.34/hooks"
+WORLD_FEED = "https://93.184.216.34/feed.xml"
+WORLD_CHANNEL = "https://93.184.216.34/services/T000/B000/XXXX"
+"""Public literal addresses: tests resolve no names."""
+
+
+def private_urls(name: str, base: Body) -> tuple[Case, ...]:
+    """Addresses an outbound request of Chorus must never reach (SSRF)."""
+    urls = {
+        "loopback": "https://127.0.0.1/hook",
+        "loopback v6": "https://[::1]/hook",
+        "private": "https://10.0.0.8/hook",
+        "link-local (cloud metadata)": "https://169.254.169.254/latest/meta-data",
+        "IPv4-mapped loopback": "https://[::ffff:127.0.0.1]/hook",
+        "unspecified": "https://0.0.0.0/hook",
+        "a name that resolves nowhere": "https://unresolvable.invalid/hook",
+    }
+    return tuple(
+        Case(f"{name}: {label}", 422, json=lambda w, u=url: {**base(w), name: u},
+             loc=("body", name))
+        for label, url in urls.items()
+    )
+
+
+def webhook_body(w: World) -> dict[str, Any]:
+    return {"url": "https://93.184.216.34/crm", "events": ["conversion.created"]}
+
+
+def event_cases(base: Body) -> tuple[Case, ...]:
+    return (
+        Case("no event", 422, json=with_(base, events=[]), loc=("body", "events")),
+        Case("unknown event", 422, json=with_(base, events=["share.deleted"]),
+             loc=("body", "events", 0)),
+        Case("events not a list", 422, json=with_(base, events="share.created"),
+             loc=("body", "events")),
+    )
+
+
+def feed_body(w: World) -> dict[str, Any]:
+    return {"url": "https://93.184.216.34/news.xml"}
+
+
+def channel_body(w: World) -> dict[str, Any]:
+    return {"kind": "teams", "url": "https://93.184.216.34/teams/hook", "name": "#sales"}
+
+
+def reminders_body(w: World) -> dict[str, Any]:
+    return {"enabled": True, "weekday_digest": [1, 4], "hour": 8, "min_new_posts": 2}
 
 
 def post_body(w: World) -> dict[str, Any]:
@@ -1321,6 +1394,120 @@ ROUTES: dict[tuple[str, str], Route] = {
         caller="manager", target="objective", valid=None,
         cases=(Case("a pilot's id", 404, target="pilot"),),
     ),
+    # --- background work: webhooks, feeds, channels, reminders, connections ----------------
+    ("POST", f"{API}/webhooks"): Route(
+        caller="admin",
+        valid=webhook_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no url", 422, json=without(webhook_body, "url"), loc=("body", "url")),
+            Case("no events", 422, json=without(webhook_body, "events"),
+                 loc=("body", "events")),
+            *bad_urls("url", webhook_body),
+            *private_urls("url", webhook_body),
+            *event_cases(webhook_body),
+        ),
+    ),
+    ("PATCH", f"{API}/webhooks/{{webhook_id}}"): Route(
+        caller="admin", target="webhook",
+        valid=lambda w: {"events": ["share.created", "click.created"]},
+        cases=(
+            *bad_urls("url", lambda w: {}),
+            *private_urls("url", lambda w: {}),
+            *event_cases(lambda w: {}),
+            Case("active not a boolean", 422, json={"active": "yes"}, loc=("body", "active")),
+            Case("a feed's id", 404, json={"active": True}, target="feed"),
+        ),
+    ),
+    ("DELETE", f"{API}/webhooks/{{webhook_id}}"): Route(
+        caller="admin", target="webhook", valid=None,
+        cases=(Case("a channel's id", 404, target="channel"),),
+    ),
+    ("POST", f"{API}/feeds"): Route(
+        caller="marketer",
+        valid=lambda w: {"url": "https://93.184.216.34/news.xml", "category": "curated",
+                         "topic_ids": [w.ids["topic"]]},
+        cases=(
+            Case("no fields", 422, json={}),
+            *bad_urls("url", feed_body),
+            *private_urls("url", feed_body),
+            Case("the URL of a registered feed", 409, json={"url": WORLD_FEED}),
+            Case("unknown category", 422, json=with_(feed_body, category="opinion"),
+                 loc=("body", "category")),
+            Case("unknown topic id", 422, json=with_(feed_body, topic_ids=[UNKNOWN_ID]),
+                 loc=("body", "topic_ids", 0)),
+            Case("topic_ids not a list", 422, json=with_(feed_body, topic_ids="all"),
+                 loc=("body", "topic_ids")),
+        ),
+    ),
+    ("DELETE", f"{API}/feeds/{{feed_id}}"): Route(
+        caller="marketer", target="feed", valid=None,
+        cases=(Case("a webhook's id", 404, target="webhook"),),
+    ),
+    ("POST", f"{API}/channels"): Route(
+        caller="admin",
+        valid=channel_body,
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("no kind", 422, json=without(channel_body, "kind"), loc=("body", "kind")),
+            Case("no name", 422, json=without(channel_body, "name"), loc=("body", "name")),
+            Case("unknown kind", 422, json=with_(channel_body, kind="discord"),
+                 loc=("body", "kind")),
+            Case("empty name", 422, json=with_(channel_body, name=""), loc=("body", "name")),
+            Case("name too long", 422, json=with_(channel_body, name="n" * 101),
+                 loc=("body", "name")),
+            Case("an http URL", 422, json=with_(channel_body, url="http://93.184.216.34/h"),
+                 loc=("body", "url")),
+            *bad_urls("url", channel_body),
+            *private_urls("url", channel_body),
+            Case("the URL of a registered channel", 409,
+                 json=with_(channel_body, url=WORLD_CHANNEL)),
+        ),
+    ),
+    ("DELETE", f"{API}/channels/{{channel_id}}"): Route(
+        caller="admin", target="channel", valid=None,
+        cases=(Case("a webhook's id", 404, target="webhook"),),
+    ),
+    ("PUT", f"{API}/settings/reminders"): Route(
+        caller="admin",
+        valid=reminders_body,
+        cases=(
+            Case("weekday 0", 422, json=with_(reminders_body, weekday_digest=[0]),
+                 loc=("body", "weekday_digest", 0)),
+            Case("weekday 8", 422, json=with_(reminders_body, weekday_digest=[1, 8]),
+                 loc=("body", "weekday_digest", 1)),
+            Case("no weekday", 422, json=with_(reminders_body, weekday_digest=[]),
+                 loc=("body", "weekday_digest")),
+            Case("weekday as a name", 422, json=with_(reminders_body, weekday_digest=["mon"]),
+                 loc=("body", "weekday_digest")),
+            Case("hour 24", 422, json=with_(reminders_body, hour=24), loc=("body", "hour")),
+            Case("hour -1", 422, json=with_(reminders_body, hour=-1), loc=("body", "hour")),
+            Case("hour as text", 422, json=with_(reminders_body, hour="nine"),
+                 loc=("body", "hour")),
+            Case("min_new_posts 0", 422, json=with_(reminders_body, min_new_posts=0),
+                 loc=("body", "min_new_posts")),
+            Case("enabled as text", 422, json=with_(reminders_body, enabled="maybe"),
+                 loc=("body", "enabled")),
+        ),
+    ),
+    ("POST", f"{API}/connections/{{network}}"): Route(
+        caller="advocate", target="raw:linkedin", valid=None,
+        cases=(
+            Case("X (its app reads public metrics)", 422, target="raw:x",
+                 loc=("path", "network")),
+            Case("Facebook (no API for members' posts)", 422, target="raw:facebook",
+                 loc=("path", "network")),
+            Case("a network Chorus does not know", 404, target="raw:myspace"),
+            Case("a network in capitals", 404, target="raw:LINKEDIN"),
+        ),
+    ),
+    ("DELETE", f"{API}/connections/{{network}}"): Route(
+        caller="advocate", target="raw:linkedin", valid=None,
+        cases=(
+            Case("X", 422, target="raw:x", loc=("path", "network")),
+            Case("a network Chorus does not know", 404, target="raw:myspace"),
+        ),
+    ),
 }
 
 MALFORMED_IDS = ("nope", "x" * 300, "%FF%FE", "%C3%A9", "-1", "%20", "%27%3B--")
@@ -1406,8 +1593,15 @@ def test_every_write_route_has_bad_input_cases(app: FastAPI) -> None:
 
 
 @pytest.fixture
-async def world(api: Api) -> World:
-    return await build_world(api)
+def settings(settings: Settings) -> Settings:
+    """LinkedIn's app configured, so that a member may start connecting their account."""
+    return settings.model_copy(update={"linkedin_client_id": "chorus-client",
+                                       "linkedin_client_secret": SecretStr("chorus-secret")})
+
+
+@pytest.fixture
+async def world(api: Api, settings: Settings) -> World:
+    return await build_world(api, settings)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(ROUTES),

@@ -24,6 +24,7 @@ from app.core.db import dialect_insert
 from app.core.references import linked_ids
 from app.models import Post, PostTopic, PublisherLock
 from app.models.enums import Category, PostStatus
+from app.webhooks import events as webhook_events
 
 LOCK_NAME = "publisher"
 _TICK = timedelta(microseconds=1)
@@ -122,6 +123,8 @@ async def run(session: AsyncSession, *, now: datetime | None = None) -> list[Pos
         )
         published.append(post)
     await session.flush()
+    await webhook_events.posts_published(session, [(state.posts[c.id], c.topic_ids)
+                                                   for c in planned])
     return published
 
 

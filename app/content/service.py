@@ -20,6 +20,7 @@ from app.core.references import known_ids, linked_ids
 from app.gamification import service as gamification_service
 from app.models import Post, PostTopic, Share, Topic, User, user_topics
 from app.models.enums import Category, PostStatus, Role
+from app.webhooks import events as webhook_events
 
 NEWEST_FIRST = (SortKey(Post.created_at, descending=True, is_datetime=True),
                 SortKey(Post.id, descending=True))
@@ -177,6 +178,7 @@ async def suggest(session: AsyncSession, *, user: User, url: str, note: str | No
     await session.flush()
     await _set_topics(session, post, topic_ids)
     preview.request_preview(session, post)
+    await webhook_events.suggestion_created(session, post, topic_ids)
     return post
 
 
@@ -194,6 +196,7 @@ async def approve(session: AsyncSession, post: Post, *, category: Category,
         post.captions = {k: v for k, v in captions.items() if v is not None}
     post.review_note = note
     post.updated_at = utcnow()
+    await webhook_events.suggestion_reviewed(session, post)
     await gamification_service.on_suggestion_approved(session, post, at=post.updated_at)
     await session.execute(
         sql_update(PostTopic).where(PostTopic.post_id == post.id).values(category=category)
@@ -207,6 +210,7 @@ async def reject(session: AsyncSession, post: Post, *, reason: str) -> Post:
     post.status = PostStatus.rejected
     post.review_note = reason
     post.updated_at = utcnow()
+    await webhook_events.suggestion_reviewed(session, post)
     await session.flush()
     return post
 

@@ -17,6 +17,7 @@ from app.core.errors import NotFound
 from app.core.pagination import SortKey, keyset, page_of
 from app.gamification import service as gamification_service
 from app.models import Click, Conversion, Share, SiteKey
+from app.webhooks import events as webhook_events
 
 SITE_KEY_ORDER = (SortKey(SiteKey.created_at, is_datetime=True), SortKey(SiteKey.id))
 
@@ -62,6 +63,7 @@ async def record(session: AsyncSession, *, data: ConversionCreate, source: str,
         select(Conversion).where(Conversion.external_id == data.external_id))
     assert conversion is not None
     if inserted is not None:
+        await webhook_events.conversion_created(session, conversion)
         await gamification_service.on_conversion(session, conversion)
     return conversion, inserted is not None
 

@@ -124,7 +124,11 @@ def after_commit(session: AsyncSession, work: AfterCommit) -> None:
 
 
 async def run_after_commit(session: AsyncSession) -> None:
-    for work in session.info.pop("after_commit", []):
+    await run_works(session.info.pop("after_commit", []))
+
+
+async def run_works(works: list[AfterCommit]) -> None:
+    for work in works:
         try:
             await work()
         except Exception:

@@ -26,6 +26,7 @@ from app.gamification.rules import point_rules, read_point_rules
 from app.models import Conversion, PeriodStats, PointsEntry, Post, Share, ShareDay
 from app.models.enums import PostStatus
 from app.tracking.recorder import RecordedClick
+from app.webhooks import events as webhook_events
 
 _COUNTERS = ("points", "shares", "clicks", "conversions")
 
@@ -94,6 +95,10 @@ async def _award(session: AsyncSession, *, event_key: str, user_id: str, kind: s
             id=new_id(), event_key=event_key, user_id=user_id, kind=kind, points=points,
             occurred_at=occurred_at, share_id=share_id,
         ).on_conflict_do_nothing(index_elements=["event_key"]).returning(PointsEntry.id))
+    if inserted is not None:
+        await webhook_events.points_awarded(session, key=event_key, user_id=user_id, kind=kind,
+                                            points=points, occurred_at=occurred_at,
+                                            share_id=share_id)
     return inserted is not None
 
 
@@ -179,6 +184,8 @@ def award_clicks(session: Session, clicks: Sequence[RecordedClick]) -> None:
             totals[1] += 1
             first_click[user_id] = min(click.occurred_at,
                                        first_click.get(user_id, click.occurred_at))
+    webhook_events.clicks_awarded(session, [(click, points) for event_key, (click, _, points)
+                                            in planned.items() if event_key in inserted])
     updates = [{"s": s, "d": d, "n": n} for (s, d), n in awarded.items() if n]
     if updates:
         conn.execute(_SPEND, updates)

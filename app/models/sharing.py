@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
@@ -67,11 +67,17 @@ class StatsSnapshot(IdMixin, Base):
     share_id: Mapped[str] = mapped_column(String(ID_LENGTH),
                                           ForeignKey("shares.id", ondelete="CASCADE"))
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # `manual` or `import` (entered by a person), `api` (pulled from the network).
     source: Mapped[str] = mapped_column(String(16))
-    impressions: Mapped[int] = mapped_column(Integer)
-    likes: Mapped[int] = mapped_column(Integer)
-    comments: Mapped[int] = mapped_column(Integer)
-    reshares: Mapped[int] = mapped_column(Integer)
+    # Null: the network does not give this metric (unknown, never 0); it adds nothing to a sum.
+    impressions: Mapped[int | None] = mapped_column(Integer)
+    likes: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+    reshares: Mapped[int | None] = mapped_column(Integer)
+    # A pulled snapshot's API version (LinkedIn-Version, X's `2`) and the other counts the
+    # network gave (X's bookmarks, its reposts and quotes apart), kept as they came.
+    provider_version: Mapped[str | None] = mapped_column(String(16))
+    extra: Mapped[dict[str, int] | None] = mapped_column(JSON)
     entered_by: Mapped[str | None] = mapped_column(String(ID_LENGTH),
                                                    ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -26,6 +26,7 @@ from app.sharing import policy
 from app.sharing.intents import caption_for, share_url
 from app.sharing.schemas import MyShare, ShareRead, StatsEntry
 from app.tracking.links import new_code
+from app.webhooks import events as webhook_events
 
 MY_SHARES_ORDER = (SortKey(Share.created_at, descending=True, is_datetime=True),
                    SortKey(Share.id, descending=True))
@@ -87,6 +88,7 @@ async def get_or_create(session: AsyncSession, *, user: User, post_id: str, netw
         if inserted is not None:
             share = await session.get(Share, share_id)
             assert share is not None
+            await webhook_events.share_created(session, share)
             await gamification_service.on_share_created(session, share)
             return share, post, True
         existing = await _by_key(session, user.id, post.id, network)

@@ -28,8 +28,9 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.core.db import Database, insert_for, org_tz, table, time_ordered_id
+from app.core.db import Database, insert_for, org_tz, run_works, table, time_ordered_id
 from app.models import AdvocateVisitor, AuthToken, Click, ShareDay, UniqueVisit
+from app.webhooks import events as webhook_events
 
 log = logging.getLogger("chorus.tracking")
 
@@ -157,6 +158,7 @@ def record_clicks(session: Session, drafts: Sequence[ClickDraft], *, now: dateti
         for c, d in zip(clicks, drafts, strict=True)
     ])
     count_daily(session, clicks)
+    webhook_events.clicks_created(session, clicks)
     for hook in hooks:
         hook(session, clicks)
     return clicks
@@ -294,9 +296,15 @@ class ClickRecorder:
         batch = [waiter for _, waiters in handovers for waiter in waiters]
         error: BaseException | None = None
         try:
-            with Session(engine, info={"tz": self._db.tz}) as session, session.begin():
-                record_clicks(session, [d for d, _ in batch], now=self._clock(),
-                              hooks=self.hooks)
+            with Session(engine, info={"tz": self._db.tz, "database": self._db}) as session:
+                with session.begin():
+                    record_clicks(session, [d for d, _ in batch], now=self._clock(),
+                                  hooks=self.hooks)
+                # What the commit sends (the webhook delivery job) is the event loop's work.
+                works = session.info.pop("after_commit", [])
+                if works:
+                    with contextlib.suppress(RuntimeError):  # that loop is closed
+                        asyncio.run_coroutine_threadsafe(run_works(works), handovers[0][0])
         except Exception as exc:
             log.exception("recording %d clicks failed", len(batch))
             error = exc

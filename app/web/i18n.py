@@ -28,7 +28,9 @@ DOMAIN = "messages"
 # app/web/templates/<folder>/), so that people working on two pages never edit one file;
 # `messages` holds the rest (layout, sign-in, errors, charts). All are merged at load time.
 AREA_DOMAINS = {"advocate": "app", "console": "console", "dashboard": "dashboard"}
-DOMAINS = (DOMAIN, *AREA_DOMAINS.values())
+# The emails' strings (app/digests/ and its templates) are a catalog of their own.
+EMAIL_DOMAIN = "email"
+DOMAINS = (DOMAIN, *AREA_DOMAINS.values(), EMAIL_DOMAIN)
 _MAX_ACCEPT_LANGUAGE = 1024
 
 
@@ -41,6 +43,8 @@ def domain_of(path: str) -> str:
     """The catalog a string belongs to, by the file it is written in (relative to the
     repository, with forward slashes)."""
     parts = path.split("/")
+    if parts[:2] == ["app", "digests"]:
+        return EMAIL_DOMAIN
     for prefix in (("app", "web"), ("app", "web", "templates")):
         n = len(prefix)
         if tuple(parts[:n]) == prefix and len(parts) > n + 1 and parts[n] in AREA_DOMAINS:

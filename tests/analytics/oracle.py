@@ -102,8 +102,9 @@ class ConversionRow:
 class Snapshot:
     id: str
     taken_at: datetime
-    impressions: int
-    engagements: int
+    impressions: int | None  # None: unknown, adds nothing
+    engagements: int  # the known ones of likes, comments and reshares
+    known: bool  # at least one metric is known
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,10 @@ async def read_world(session: AsyncSession) -> World:
                    for c in await session.scalars(select(Conversion))]
     snapshots: dict[str, list[Snapshot]] = defaultdict(list)
     for s in await session.scalars(select(StatsSnapshot)):
-        snapshots[s.share_id].append(Snapshot(s.id, _utc(s.taken_at), s.impressions,
-                                              s.likes + s.comments + s.reshares))
+        parts = [m for m in (s.likes, s.comments, s.reshares) if m is not None]
+        snapshots[s.share_id].append(Snapshot(
+            s.id, _utc(s.taken_at), s.impressions, sum(parts),
+            s.impressions is not None or bool(parts)))
     feedback = [FeedbackRow(f.pilot_id, f.user_id, f.score, _utc(f.created_at))
                 for f in await session.scalars(select(Feedback))]
     return World(people=people, published=published,
@@ -321,8 +324,9 @@ def kpis(world: World, emv: Emv, scope: Scope) -> dict[str, Any]:
         before = [s for s in world.snapshots.get(share.id, []) if s.taken_at < scope.end_at]
         if before:
             newest = max(before, key=lambda s: s.taken_at)
-            with_stats += 1
-            impressions += newest.impressions
+            if newest.known:
+                with_stats += 1
+            impressions += newest.impressions or 0
             engagements += newest.engagements
 
     scores = [f.score for f in world.feedback

@@ -85,6 +85,10 @@ async def test_console_pages_pass_axe_in_both_languages_and_schemes(
     with api(site) as client:
         queued = client.get("/posts", params={"status": "queued", "limit": 1}).json()["items"]
         published = client.get("/posts", params={"status": "published", "limit": 1}).json()
+        # A feed on a public literal address (no DNS here): its read fails, so the page
+        # shows a feed with its error too.
+        feed = client.post("/feeds", json={"url": "https://93.184.216.34/newsroom.xml"})
+        assert feed.status_code in (201, 409), feed.text
     pages = {
         "queue": "/console",
         "posts": "/console/posts",
@@ -92,6 +96,7 @@ async def test_console_pages_pass_axe_in_both_languages_and_schemes(
         "edit-post": f"/console/posts/{queued[0]['id']}/edit",
         "archive": f"/console/posts/{published['items'][0]['id']}/archive",
         "suggestions": "/console/suggestions",
+        "feeds": "/console/feeds",
     }
     async with chromium() as browser:
         found = await asyncio.gather(*(_scan(browser, site, artefacts, lang, pages)

@@ -7,9 +7,7 @@ fetcher sends each request to the address it checked).
 
 from __future__ import annotations
 
-import socket
 from datetime import timedelta
-from ipaddress import ip_address
 
 import pytest
 import respx
@@ -18,10 +16,10 @@ from fastapi import FastAPI
 from sqlalchemy import delete
 
 from app.content import images
-from app.core import fetch as fetch_module
 from app.core.clock import utcnow
 from app.models import Post, PostImage
 from tests.builders import PASSWORD, Api, PostStatus, Role, make_post, make_topic
+from tests.dns import fake_dns
 
 PUBLIC = "93.184.216.34"
 IMAGE_URL = "https://cdn.example.com/og/launch.png"
@@ -41,16 +39,8 @@ HTML = b"<!doctype html><html><script>alert(1)</script></html>"
 
 @pytest.fixture(autouse=True)
 def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    table = {"cdn.example.com": [PUBLIC], "new.example.com": ["151.101.1.69"],
-             "intranet.corp": ["10.0.0.7"]}
-
-    async def resolve(host: str, _port: int) -> list[fetch_module.IPAddress]:
-        if host not in table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [ip_address(a) for a in table[host]]
-
-    monkeypatch.setattr(fetch_module, "resolve", resolve)
-    return table
+    return fake_dns(monkeypatch, {"cdn.example.com": [PUBLIC], "new.example.com": ["151.101.1.69"],
+             "intranet.corp": ["10.0.0.7"]})
 
 
 async def a_post(api: Api, *, image_url: str | None = IMAGE_URL, published: bool = True,

@@ -7,9 +7,7 @@ Pages are mocked with respx at the address the test's DNS table gives their host
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
-from ipaddress import ip_address
 from typing import Any
 
 import httpx
@@ -17,11 +15,11 @@ import pytest
 import respx
 
 from app.content import preview
-from app.core import fetch as fetch_module
 from app.core.db import Database
 from app.jobs.queue import NoJobs
 from app.models import Post
 from tests.builders import Api, Role
+from tests.dns import fake_dns
 from tests.jobs.runners import JobRunner
 
 PUBLIC = "93.184.216.34"
@@ -40,16 +38,8 @@ ARTICLE = b"""<!doctype html><html><head>
 
 @pytest.fixture(autouse=True)
 def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    table = {"news.example.com": [PUBLIC], "blog.example.com": [PUBLIC],
-             "intranet.example.com": ["10.1.2.3"], "metadata.example.com": ["169.254.169.254"]}
-
-    async def resolve(host: str, _port: int) -> list[fetch_module.IPAddress]:
-        if host not in table:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [ip_address(a) for a in table[host]]
-
-    monkeypatch.setattr(fetch_module, "resolve", resolve)
-    return table
+    return fake_dns(monkeypatch, {"news.example.com": [PUBLIC], "blog.example.com": [PUBLIC],
+             "intranet.example.com": ["10.1.2.3"], "metadata.example.com": ["169.254.169.254"]})
 
 
 async def create(api: Api, url: str = PAGE, **fields: Any) -> str:

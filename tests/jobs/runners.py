@@ -14,9 +14,8 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.jobs.catalog import JOBS
 from app.jobs.inline import InlineJobs
-from app.jobs.redis_queue import ArqJobs
-from app.jobs.spec import JobContext
-from app.jobs.worker import FUNCTIONS
+from app.jobs.redis_queue import ArqJobs, worker_functions
+from app.jobs.spec import JobContext, JobSpec
 
 REDIS_URL = os.environ.get("CHORUS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -33,14 +32,16 @@ class JobRunner:
     pool: ArqRedis | None = None
     queue: str = field(default_factory=lambda: f"chorus:test:{uuid.uuid4().hex}")
     inline: InlineJobs | None = None
+    specs: dict[str, JobSpec] = field(default_factory=lambda: dict(JOBS))
+    """The catalog's jobs, and any a test adds before ``install()``."""
 
     def install(self) -> None:
         if self.kind == "inline":
-            self.inline = InlineJobs(self.db, self.settings, JOBS)
+            self.inline = InlineJobs(self.db, self.settings, self.specs)
             self.db.jobs = self.inline
         else:
             assert self.pool is not None
-            self.db.jobs = ArqJobs(self.pool, JOBS, queue=self.queue)
+            self.db.jobs = ArqJobs(self.pool, self.specs, queue=self.queue)
 
     def use(self, settings: Settings) -> None:
         """Run the jobs with these settings from now on."""
@@ -59,7 +60,8 @@ class JobRunner:
             await self.inline.drain()
             return
         assert self.pool is not None
-        worker = Worker(functions=list(FUNCTIONS.values()), redis_pool=self.pool,
+        functions = worker_functions(list(self.specs.values()))
+        worker = Worker(functions=list(functions.values()), redis_pool=self.pool,
                         queue_name=self.queue, burst=True, handle_signals=False,
                         ctx={"chorus": JobContext(db=self.db, settings=self.settings,
                                                   jobs=self.db.jobs)},

@@ -13,7 +13,8 @@ from tests.builders import Api, make_post, make_topic, make_user
 from tests.web.pages import browser_of, csrf_of
 
 SECRET_TITLE = "Q3 launch plan nobody may see"
-PAGES = ["/console", "/console/posts", "/console/posts/new", "/console/suggestions"]
+PAGES = ["/console", "/console/posts", "/console/posts/new", "/console/suggestions",
+         "/console/feeds"]
 
 
 async def _secret_post(api: Api) -> str:

@@ -210,13 +210,21 @@ def _range_shares(span: _Range, *columns: SQLColumnExpression[Any]) -> Select[An
 
 def _newest_snapshots(shares: CTE, before: ColumnElement[Any]) -> CTE:
     """Per share of ``shares``, its newest stats snapshot taken before ``before`` (an
-    expression on ``shares``): impressions and engagements, ranked 1."""
+    expression on ``shares``): impressions and engagements, ranked 1. A metric the network
+    did not give is null and adds nothing (SUM skips it; engagements add the known ones);
+    ``known`` is 1 when the snapshot knows at least one metric (``shares_with_stats``)."""
     rank = func.row_number().over(partition_by=StatsSnapshot.share_id,
                                   order_by=(StatsSnapshot.taken_at.desc(),
                                             StatsSnapshot.id.desc()))
+    likes, comments, reshares = (StatsSnapshot.likes, StatsSnapshot.comments,
+                                 StatsSnapshot.reshares)
+    engagements = (func.coalesce(likes, 0) + func.coalesce(comments, 0)
+                   + func.coalesce(reshares, 0))
+    known = case((or_(StatsSnapshot.impressions.is_not(None), likes.is_not(None),
+                      comments.is_not(None), reshares.is_not(None)), 1), else_=None)
     return (select(StatsSnapshot.share_id, StatsSnapshot.impressions,
-                   (StatsSnapshot.likes + StatsSnapshot.comments + StatsSnapshot.reshares)
-                   .label("engagements"), rank.label("rank"))
+                   engagements.label("engagements"), known.label("known"),
+                   rank.label("rank"))
             .join(shares, shares.c.id == StatsSnapshot.share_id)
             .where(StatsSnapshot.taken_at < before).cte())
 
@@ -231,8 +239,8 @@ async def _share_sums(db: AsyncConnection, span: _Range) -> dict[Key, dict[str, 
     ).cte("range_share_rows")
     at_end = _newest_snapshots(shares, literal(span.end_at, UTCDateTime()))
     at_week = _newest_snapshots(shares, shares.c.week_end)
-    source = (select(shares, at_end.c.share_id.label("snapshot"), at_end.c.impressions,
-                     at_end.c.engagements, at_week.c.share_id.label("week_snapshot"),
+    source = (select(shares, at_end.c.known.label("snapshot"), at_end.c.impressions,
+                     at_end.c.engagements, at_week.c.known.label("week_snapshot"),
                      at_week.c.impressions.label("week_impressions"),
                      at_week.c.engagements.label("week_engagements"))
               .outerjoin(at_end, (at_end.c.share_id == shares.c.id) & (at_end.c.rank == 1))

@@ -13,6 +13,7 @@ from app.core.routing import DbSession
 from app.gamification.periods import Period
 from app.web import i18n
 from app.web.access import CurrentViewer, SignedInPage
+from app.web.advocate import connections as my_connections
 from app.web.advocate import feed, feedback, goals, leaderboard, me, sharing, suggestions
 from app.web.advocate import settings as my_settings
 from app.web.forms import PageForm
@@ -151,10 +152,17 @@ async def goals_page(request: Request, user: SignedInPage, session: DbSession) -
 
 @router.get("/app/settings")
 async def settings_page(request: Request, user: SignedInPage, session: DbSession,
-                        saved: bool = False) -> Response:
-    """Your topics, language, reminders, leaderboard listing and follower counts."""
+                        saved: bool = False,
+                        linkedin: Annotated[str | None, Query(max_length=32)] = None
+                        ) -> Response:
+    """Your topics, language, reminders, leaderboard listing and follower counts, and your
+    network connections (``linkedin``: how connecting LinkedIn went)."""
     view = await my_settings.settings_view(session, user=user)
-    return render(request, "advocate/settings.html", {"view": view, "saved": saved})
+    networks = await my_connections.connections_view(
+        session, request.app.state.settings, user=user, outcome=linkedin)
+    return render(request, "advocate/settings.html",
+                  {"view": view, "saved": saved, "connections": networks},
+                  headers=my_connections.SETTINGS_HEADERS)
 
 
 @router.post("/app/settings")
@@ -164,13 +172,35 @@ async def save_settings(request: Request, form: PageForm, user: SignedInPage,
     sent = my_settings.read_form(form)
     refused = await my_settings.save(session, user=user, form=sent)
     if refused is not None:
-        return render(request, "advocate/settings.html", {"view": refused, "saved": False},
-                      status=422)
+        networks = await my_connections.connections_view(
+            session, request.app.state.settings, user=user)
+        return render(request, "advocate/settings.html",
+                      {"view": refused, "saved": False, "connections": networks}, status=422,
+                      headers=my_connections.SETTINGS_HEADERS)
     response = _see_other("/app/settings?saved=true")
     if sent.language == my_settings.BROWSER_LANGUAGE:
         # The header's switch may have left this browser's choice: the browser decides now.
         response.delete_cookie(i18n.LANGUAGE_COOKIE, path="/")
     return response
+
+
+@router.post("/app/connections/linkedin")
+async def connect_linkedin(request: Request, form: PageForm, user: SignedInPage,
+                           session: DbSession) -> Response:
+    """Connect LinkedIn: on to LinkedIn's consent page, which sends you back to settings."""
+    config = request.app.state.settings
+    view = await my_connections.connections_view(session, config, user=user)
+    if not view.linkedin_connectable:
+        return _see_other("/app/settings?linkedin=failed#connections")
+    return _see_other(await my_connections.start(session, config, user=user))
+
+
+@router.post("/app/connections/linkedin/disconnect")
+async def disconnect_linkedin(form: PageForm, user: SignedInPage,
+                              session: DbSession) -> Response:
+    """Disconnect LinkedIn: its tokens are forgotten."""
+    await my_connections.disconnect(session, user=user)
+    return _see_other("/app/settings?linkedin=disconnected#connections")
 
 
 @router.get("/app/more")

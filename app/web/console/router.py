@@ -13,7 +13,7 @@ from app.content import publisher
 from app.core.routing import DbSession
 from app.models.enums import PostStatus
 from app.web.access import MarketerPage
-from app.web.console import editing, posts, queue, suggestions
+from app.web.console import editing, feeds, posts, queue, suggestions
 from app.web.forms import PageForm
 from app.web.routing import page_router
 from app.web.templating import render
@@ -159,3 +159,31 @@ async def _reviewed(request: Request, session: DbSession, card: suggestions.Card
     screen = await suggestions.screen(session, refused=card)
     return render(request, "console/suggestions.html",
                   {"screen": screen, "pending": screen.pending}, status=card.status)
+
+
+@router.get("/feeds")
+async def feed_list(request: Request, user: MarketerPage, session: DbSession,
+                    added: IdParam = None, deleted: Annotated[bool, Query()] = False
+                    ) -> Response:
+    """The registered feeds, how each one's last read went, and the form to add one."""
+    screen = await feeds.screen(session, added_id=added, deleted=deleted)
+    return render(request, "console/feeds.html", {"screen": screen, "pending": screen.pending})
+
+
+@router.post("/feeds")
+async def add_feed(request: Request, form: PageForm, user: MarketerPage,
+                   session: DbSession) -> Response:
+    """Register a feed; a refused form comes back with what to fix."""
+    result = await feeds.add(session, form,
+                             allow_private=request.app.state.settings.allow_private_webhooks)
+    if isinstance(result, feeds.Added):
+        return _see_other("/console/feeds", added=result.feed_id)
+    return render(request, "console/feeds.html", {"screen": result, "pending": result.pending},
+                  status=result.status)
+
+
+@router.post("/feeds/{feed_id}/delete")
+async def delete_feed(feed_id: str, user: MarketerPage, session: DbSession) -> Response:
+    """Stop reading a feed; the posts it gave stay."""
+    await feeds.remove(session, feed_id)
+    return _see_other("/console/feeds", deleted="1")
