@@ -8,10 +8,9 @@ from typing import Annotated
 from pydantic import Field, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import dialect_insert
+from app.core.app_settings import read_setting, save_setting
 from app.core.schemas import Strict
 from app.core.types import Currency
-from app.models import AppSetting
 from app.models.enums import Network
 
 EMV_KEY = "emv"
@@ -36,13 +35,8 @@ class EmvSettings(Strict):
 
 
 async def emv_settings(session: AsyncSession) -> EmvSettings:
-    row = await session.get(AppSetting, EMV_KEY)
-    return EmvSettings.model_validate(row.value) if row is not None else EmvSettings()
+    return await read_setting(session, EMV_KEY, EmvSettings)
 
 
 async def save_emv_settings(session: AsyncSession, settings: EmvSettings) -> EmvSettings:
-    value = settings.model_dump(mode="json")
-    await session.execute(
-        dialect_insert(session)(AppSetting).values(key=EMV_KEY, value=value)
-        .on_conflict_do_update(index_elements=["key"], set_={"value": value}))
-    return settings
+    return await save_setting(session, EMV_KEY, settings)

@@ -13,25 +13,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.db import dialect_insert
+from app.core.app_settings import read_setting, save_setting
 from app.digests.schemas import ReminderSettings
-from app.models import AppSetting
 
 REMINDERS_KEY = "reminders"
 
 
 async def reminder_settings(session: AsyncSession) -> ReminderSettings:
-    row = await session.get(AppSetting, REMINDERS_KEY)
-    return ReminderSettings.model_validate(row.value) if row is not None else ReminderSettings()
+    return await read_setting(session, REMINDERS_KEY, ReminderSettings)
 
 
 async def save_reminder_settings(session: AsyncSession,
                                  settings: ReminderSettings) -> ReminderSettings:
-    value = settings.model_dump(mode="json")
-    await session.execute(
-        dialect_insert(session)(AppSetting).values(key=REMINDERS_KEY, value=value)
-        .on_conflict_do_update(index_elements=["key"], set_={"value": value}))
-    return settings
+    return await save_setting(session, REMINDERS_KEY, settings)
 
 
 def reminder_period(now: datetime, tz: ZoneInfo, settings: ReminderSettings) -> str | None:

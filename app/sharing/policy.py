@@ -12,11 +12,12 @@ from pydantic import Field, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.app_settings import read_setting, save_setting
 from app.core.clock import utcnow
 from app.core.db import dialect_insert
 from app.core.errors import Conflict, Invalid, RateLimited
 from app.core.schemas import Strict
-from app.models import AppSetting, PolicyAcceptance, Share, User
+from app.models import PolicyAcceptance, Share, User
 from app.sharing.schemas import CanShare
 
 SHARING_KEY = "sharing"
@@ -58,17 +59,12 @@ class SharingSettings(Strict):
 
 
 async def sharing_settings(session: AsyncSession) -> SharingSettings:
-    row = await session.get(AppSetting, SHARING_KEY)
-    return SharingSettings.model_validate(row.value) if row is not None else SharingSettings()
+    return await read_setting(session, SHARING_KEY, SharingSettings)
 
 
 async def save_sharing_settings(session: AsyncSession,
                                 settings: SharingSettings) -> SharingSettings:
-    value = settings.model_dump(mode="json")
-    await session.execute(
-        dialect_insert(session)(AppSetting).values(key=SHARING_KEY, value=value)
-        .on_conflict_do_update(index_elements=["key"], set_={"value": value}))
-    return settings
+    return await save_setting(session, SHARING_KEY, settings)
 
 
 async def has_accepted(session: AsyncSession, user_id: str, version: str) -> bool:

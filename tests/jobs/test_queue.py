@@ -39,10 +39,14 @@ async def test_work_is_sent_once_its_transaction_commits_and_never_on_rollback(
     async with job_runner.db.transaction() as session:
         enqueue_after_commit(session, "note", "committed")
         assert ran == []
-    with pytest.raises(Boom):
+
+    async def rolled_back() -> None:
         async with job_runner.db.transaction() as session:
             enqueue_after_commit(session, "note", "rolled back")
             raise Boom
+
+    with pytest.raises(Boom):
+        await rolled_back()
     await job_runner.settle()
     assert ran == ["committed"]
 
