@@ -46,6 +46,7 @@ from app.jobs.scheduler import InProcessScheduler
 from app.networks.router import router as networks_router
 from app.sharing import service as sharing_service
 from app.sharing.router import router as sharing_router
+from app.tracking import bots
 from app.tracking.recorder import ClickRecorder
 from app.tracking.router import TrackedLinks, is_tracked_link
 from app.tracking.router import router as tracking_router
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
             db.jobs = ArqJobs(pool, JOBS)
         if scheduler is not None:
             scheduler.start()
+        bots.warm_up()  # the bot lists compile here, not during the first redirect
         try:
             yield
         finally:
