@@ -6,11 +6,15 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from babel.numbers import is_currency
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, PlainSerializer
 
 from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.core.errors import Invalid
+
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+"""Every date and time the API takes lies in these years."""
 
 
 def _email(value: str) -> str:
@@ -38,9 +42,18 @@ def _utc_iso(value: datetime) -> str:
 
 def _in_utc_range(value: datetime) -> datetime:
     try:
-        return value.astimezone(UTC)
+        utc = value.astimezone(UTC)
     except OverflowError as exc:
         raise ValueError("is outside the range of representable UTC times") from exc
+    if not FIRST_YEAR <= utc.year <= LAST_YEAR:
+        raise ValueError(f"must be in the years {FIRST_YEAR}–{LAST_YEAR}")
+    return utc
+
+
+def _currency(value: str) -> str:
+    if not is_currency(value):
+        raise ValueError(f"{value} is not an ISO 4217 currency code")
+    return value
 
 
 def _stripped(value: object) -> object:
@@ -61,7 +74,7 @@ OutDatetime = Annotated[datetime, PlainSerializer(_utc_iso, return_type=str, whe
 Id = Annotated[str, Field(min_length=1, max_length=64, description="An opaque id.")]
 MAX_COUNT = 2**31 - 1  # counts are stored in 32-bit integer columns on every backend
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31),
+Day = Annotated[date, Field(ge=date(FIRST_YEAR, 1, 1), le=date(LAST_YEAR, 12, 31),
                             description="A calendar day, YYYY-MM-DD (2000–2999).")]
 """Days people plan with; the bounds keep date arithmetic (next day, next week) in range."""
 MAX_SPAN_DAYS = 366 * 5
@@ -84,4 +97,6 @@ def check_span(starts_on: date, ends_on: date) -> None:
     if (ends_on - starts_on).days >= MAX_SPAN_DAYS:
         raise ValueError(f"a period spans at most {MAX_SPAN_DAYS} days")
 Currency = Annotated[str, BeforeValidator(lambda v: v.upper() if isinstance(v, str) else v),
-                     Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")]
+                     Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR."),
+                     AfterValidator(_currency)]
+"""Codes CLDR knows (Babel's list): current and historical ISO 4217 currencies."""

@@ -205,3 +205,28 @@ async def test_errors_carry_cors_headers_only_for_a_verified_origin(
         "origin": "https://shop.example.com"}, content=json.dumps({"site_key": key}))
     assert missing_type.status_code == 422
     assert "access-control-allow-origin" not in missing_type.headers
+
+
+async def test_currencies_and_times_at_the_edges_of_what_is_taken(api: Api) -> None:
+    """ISO 4217 codes, current and historical, in any case; times from the first instant of
+    2000 to the last of 2999 in UTC, whatever the offset they are written with."""
+    key = await _key(api, ["conversions:write"])
+
+    async def send(n: int, currency: str, occurred_at: str) -> httpx.Response:
+        return await api.client.post("/api/v1/conversions", headers=key, json={
+            "click_id": "none", "type": "deal", "value": "1", "currency": currency,
+            "occurred_at": occurred_at, "external_id": f"edge-{n}"})
+
+    taken = [("thb", "2000-01-01T00:00:00Z", "THB", "2000-01-01T00:00:00Z"),
+             ("DEM", "2999-12-31T23:59:59Z", "DEM", "2999-12-31T23:59:59Z"),
+             ("usd", "2000-01-01T08:00:00+07:00", "USD", "2000-01-01T01:00:00Z")]
+    for n, (currency, sent, stored_currency, stored_at) in enumerate(taken):
+        response = await send(n, currency, sent)
+        assert response.status_code == 201, response.text
+        assert (response.json()["currency"], response.json()["occurred_at"]) == (
+            stored_currency, stored_at)
+    # 06:00 at +07:00 on the first day of 2000 is still 1999 in UTC.
+    refused = [("USD", "2000-01-01T06:00:00+07:00"), ("QQQ", "2026-01-01T00:00:00Z")]
+    for n, (currency, sent) in enumerate(refused, start=len(taken)):
+        assert (await send(n, currency, sent)).status_code == 422
+    assert await _count(api) == len(taken)
