@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.clock import utcnow
 from app.core.fetch import Fetched, FetchError, FetchFailed, NameNotResolved, fetch
+from app.core.text import one_line
 from app.jobs.queue import enqueue_after_commit
 from app.jobs.spec import JobContext, RetryLater
 from app.models import Post
@@ -50,15 +51,6 @@ class Preview:
     def get(self, name: str) -> str | None:
         value: str | None = getattr(self, name)
         return value
-
-
-def _text(value: str | None, limit: int) -> str | None:
-    if value is None:
-        return None
-    value = " ".join(value.split())
-    if len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
-    return value or None
 
 
 def _absolute_http(base: str, value: str | None) -> str | None:
@@ -109,8 +101,8 @@ def parse(html: str, page_url: str) -> Preview:
     title = first("og:title", "twitter:title") or (title_node.text() if title_node else None)
     image = _absolute_http(page_url, first("og:image:secure_url", "og:image", "og:image:url",
                                            "twitter:image", "twitter:image:src"))
-    return Preview(title=_text(title, _TITLE_CHARS),
-                   summary=_text(first("og:description", "twitter:description", "description"),
+    return Preview(title=one_line(title, _TITLE_CHARS),
+                   summary=one_line(first("og:description", "twitter:description", "description"),
                                  _SUMMARY_CHARS),
                    image_url=image)
 

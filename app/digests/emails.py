@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, select_autoescape
 
 from app.core.mail import Mail
 from app.web import i18n
 from app.web.i18n import ngettext
+from app.web.templating import translated_environment
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _SUMMARY_CHARS = 280
@@ -49,20 +50,9 @@ def short(text: str | None, limit: int = _SUMMARY_CHARS) -> str | None:
 
 @lru_cache
 def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(["html"], default_for_string=False),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=StrictUndefined,
-    )
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext,
-        npgettext=i18n.npgettext)
-    return env
+    return translated_environment(
+        TEMPLATES_DIR, autoescape=select_autoescape(["html"], default_for_string=False),
+        keep_trailing_newline=True)
 
 
 def language_of(language: str | None) -> str:

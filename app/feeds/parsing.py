@@ -28,6 +28,7 @@ from feedparser.exceptions import CharacterEncodingOverride, NonXMLContentType
 from pydantic import TypeAdapter, ValidationError
 from selectolax.lexbor import LexborHTMLParser
 
+from app.core.text import one_line
 from app.core.types import HttpUrl
 
 TITLE_CHARS = 500
@@ -88,10 +89,7 @@ def plain_text(value: str, *, html: bool, limit: int) -> str | None:
         for node in tree.css(_BLOCKS):
             node.insert_after(" ")
         value = tree.body.text(separator="") if tree.body is not None else ""
-    value = " ".join(value.split())
-    if len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
-    return value or None
+    return one_line(value, limit)
 
 
 def _text(detail: Mapping[str, Any] | None, limit: int) -> str | None:

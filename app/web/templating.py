@@ -9,7 +9,7 @@ marked with ``_()`` or ``{% trans %}`` and translated into the request's languag
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,20 +37,30 @@ def csrf_field(context: Context) -> Markup:
         FORM_FIELD, escape(context.get("csrf_token") or ""))
 
 
-@lru_cache
-def environment() -> Environment:
+def translated_environment(templates: Path, *, autoescape: Callable[[str | None], bool],
+                           keep_trailing_newline: bool = False) -> Environment:
+    """Templates under ``templates`` with gettext in the request's (or the set) language:
+    strict undefined variables, block tags that leave no blank lines."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(["html", "svg", "xml"]),
+        loader=FileSystemLoader(templates),
+        autoescape=autoescape,
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
         undefined=StrictUndefined,
     )
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext,
         npgettext=i18n.npgettext)
+    return env
+
+
+@lru_cache
+def environment() -> Environment:
+    env = translated_environment(TEMPLATES_DIR,
+                                 autoescape=select_autoescape(["html", "svg", "xml"]))
     env.filters.update(FILTERS)
     env.globals["csrf_field"] = csrf_field
     charts.install(env)
