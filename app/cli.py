@@ -46,7 +46,7 @@ def serve(
     logs.configure()
     if not no_migrate:
         upgrade(settings.database_url)
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("app.main:served_app", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_config=None,
                 # The app reads X-Forwarded-For itself, from CHORUS_TRUSTED_PROXIES only.
                 proxy_headers=False)
@@ -94,6 +94,19 @@ def create_user(
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(user_id)
+
+
+@cli.command()
+def audit(
+    repair: Annotated[bool, typer.Option(
+        "--repair", help="Rewrite what differs, in one transaction (badges are only added, "
+                         "click flags never change).")] = False,
+) -> None:
+    """Recompute every derived number from the raw records and print each difference;
+    exit 1 when any differs."""
+    from app.analytics.audit.cli import run_audit
+
+    raise typer.Exit(asyncio.run(run_audit(get_settings(), repair=repair)))
 
 
 @cli.command()

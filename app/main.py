@@ -22,9 +22,8 @@ from app.content.media import router as media_router
 from app.content.router import router as content_router
 from app.conversions.router import router as conversions_router
 from app.conversions.router import site_router as conversions_site_router
-from app.core import problems
+from app.core import logs, problems
 from app.core.body_limit import BodyLimitMiddleware
-from app.core.clock import utcnow
 from app.core.config import Env, Settings, get_settings
 from app.core.db import Database
 from app.core.health import router as health_router
@@ -47,6 +46,7 @@ from app.networks.router import router as networks_router
 from app.sharing import service as sharing_service
 from app.sharing.router import router as sharing_router
 from app.tracking import bots
+from app.tracking.projector import ClickProjector
 from app.tracking.recorder import ClickRecorder
 from app.tracking.router import TrackedLinks, is_tracked_link
 from app.tracking.router import router as tracking_router
@@ -107,6 +107,13 @@ class Chorus(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def served_app() -> FastAPI:
+    """What ``chorus serve`` runs in each worker process: the app, logging as the command
+    does (a worker process of ``--workers N`` starts afresh, without the parent's logging)."""
+    logs.configure()
+    return create_app()
+
+
 def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
     settings = settings or get_settings()
     db = Database(settings.database_url, tz=settings.tz)
@@ -114,7 +121,12 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     scheduler = InProcessScheduler(inline, CRONS) if inline is not None else None
     if inline is not None:
         db.jobs = inline
-    clicks = ClickRecorder(db, clock=utcnow, hooks=[gamification_service.award_clicks])
+    metrics = HttpMetrics()
+    projector = ClickProjector(db, hooks=[gamification_service.award_clicks],
+                               registry=metrics.registry)
+    clicks = ClickRecorder(db, projector=projector)
+    db.settle_clicks = projector.catch_up
+    db.settle_click = projector.settle
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +138,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         if scheduler is not None:
             scheduler.start()
         bots.warm_up()  # the bot lists compile here, not during the first redirect
+        projector.start()  # clicks logged before a restart are projected now
         try:
             yield
         finally:
@@ -152,7 +165,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.site_limiter = make_limiter(settings.redis_url)
     app.state.visitors = Visitors(db)
     app.state.clicks = clicks
-    app.state.metrics = HttpMetrics()
+    app.state.projector = projector
+    app.state.metrics = metrics
     app.state.tracked_links = TrackedLinks(
         recorder=clicks, visitors=app.state.visitors,
         targets=Targets(db, click_param=settings.click_param, claim=_claimer(db)),

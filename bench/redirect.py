@@ -12,7 +12,13 @@ the server's CPU time per request, the ratio chorus/bare of req/s (goal ≥ 0.5 
 and, for chorus, the clicks stored in the database against the 302s the client received
 (CONTRACT §4: a received 302 has a committed click, so with the Python client they must be
 equal; wrk drops the requests in flight when its time is up, which the server still
-records). It is a measurement, not an assertion: it exits 0 whatever it finds.
+records). Then, for chorus (issue 13): the projection lag (p50/p99 from a click to its
+derived totals, from the server's own histogram) during the timed run and the time to drain
+what is left after it; the sustained rate (the highest paced rate, tried from the burst's
+down to 0.3 of bare, at which the projection keeps up for 30 s: lag p99 and drain within
+2 s; needs wrk); the latency one person sees on an idle server (one connection, 20 ms
+between requests); and the latency of redirects made while an admin imports 6,000 users.
+It is a measurement, not an assertion: it exits 0 whatever it finds.
 
     .venv/bin/python -m bench.redirect
     .venv/bin/python -m bench.redirect --duration 10 --concurrency 32 --client python
@@ -31,7 +37,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import math
 import os
 import re
 import shutil
@@ -55,12 +60,22 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bench import redirect_phases as phases
 from bench.postgres import pg_admin
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
            "Chrome/126.0.0.0 Safari/537.36")
 GOAL_RATIO = 0.5
+GOAL_RATIO_PG = 0.4
+GOAL_P99_MS = 20.0
+GOAL_DRAIN_S = 10.0
+GOAL_SUSTAINED = 0.3
+GOAL_IDLE_P50_MS, GOAL_IDLE_P99_MS = 2.0, 10.0
+GOAL_IMPORT_P99_MS = 50.0
+IMPORT_ROWS = 6000
+SUSTAINED_SECONDS = 30.0
+ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@corp.test", "bench-admin-password-1"
 WARMUP_SECONDS = 1.0
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 10.0
@@ -123,8 +138,13 @@ class Target:
                 asyncio.run(pg_admin(
                     self.url, f'DROP DATABASE IF EXISTS "{self.url.database}" WITH (FORCE)'))
             else:
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    Path(f"{self.url.database}{suffix}").unlink(missing_ok=True)
+                from app.core.db import click_log_path
+
+                log_path = click_log_path(self.url_string)
+                for path in (self.url.database, str(log_path or "")):
+                    for suffix in ("", "-wal", "-shm", "-journal"):
+                        if path:
+                            Path(f"{path}{suffix}").unlink(missing_ok=True)
             self.created = False
         if self.scratch is not None:
             self.scratch.cleanup()
@@ -168,6 +188,8 @@ async def seed_share(url: str) -> tuple[str, str]:
         async with db.transaction() as session:
             user = await users_service.create(session, email="bench@corp.test", name="Bench",
                                               role=Role.advocate)
+            await users_service.create(session, email=ADMIN_EMAIL, name="Bench admin",
+                                       role=Role.admin, password=ADMIN_PASSWORD)
             post = await content_service.create(session, data=PostCreate(
                 url=POST_URL, title="Why we build", category=Category.curated, topic_ids=[],
                 captions=Captions(default="Worth a read"),
@@ -314,10 +336,7 @@ class Load:
         return self.redirects / self.seconds if self.seconds else 0.0
 
 
-def percentile(samples: Sequence[float], q: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(samples)
-    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
+percentile = phases.percentile
 
 
 async def _python_load(url: str, concurrency: int, duration: float) -> Load:
@@ -395,14 +414,25 @@ def run_load(client: str, url: str, concurrency: int, duration: float) -> Load:
 
 
 def measure(server: Server, code: str, client: str, concurrency: int,
-            duration: float) -> tuple[Load, int]:
-    """A warm-up, then the timed run; also the 302s of the warm-up (they are clicks too)."""
+            duration: float, extras: Extras | None = None, database_url: str = ""
+            ) -> tuple[Load, int]:
+    """A warm-up, then the timed run; also the 302s of the warm-up (they are clicks too).
+    With ``extras`` (chorus), the projection's lag during the run and its drain after."""
     url = f"{server.base}/s/{code}"
     phase(f"{server.name}: warm-up {WARMUP_SECONDS:.0f}s ({client})")
     warm = run_load(client, url, concurrency, WARMUP_SECONDS)
+    if extras is not None:
+        phases.drain_seconds(database_url)  # the warm-up's clicks are not the run's lag
+        lag_before = phases.lag_buckets(server.base)
     phase(f"{server.name}: timed run {duration:g}s, {concurrency} connections ({client})")
     before = server.cpu_seconds()
     load = run_load(client, url, concurrency, duration)
+    if extras is not None:
+        extras.drain = phases.drain_seconds(database_url)
+        lag_after = phases.lag_buckets(server.base)
+        extras.lag_p50 = phases.lag_quantile(lag_before, lag_after, 0.5)
+        extras.lag_p99 = phases.lag_quantile(lag_before, lag_after, 0.99)
+        phase(f"{server.name}: drained in {extras.drain} s")
     after = server.cpu_seconds()
     if before is not None and after is not None:
         load.server_cpu = after - before
@@ -410,11 +440,97 @@ def measure(server: Server, code: str, client: str, concurrency: int,
     return load, warm.redirects
 
 
+def more_figures(chorus: Server, code: str, url: str, bare_rps: float, chorus_rps: float,
+                 extras: Extras, *, sustained: bool) -> None:
+    """Idle latency, redirects during an import, and the sustained rate (slowest last)."""
+    phase("chorus: one person on an idle server (300 requests, 20 ms apart)")
+    extras.idle = asyncio.run(phases.lone_latencies(f"{chorus.base}/s/{code}", 300, 0.02,
+                                                    BROWSER))
+    phase(f"chorus: redirects during a {IMPORT_ROWS}-row user import")
+    login = httpx.post(f"{chorus.base}/api/v1/auth/login",
+                       json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=30)
+    login.raise_for_status()
+    extras.during_import = asyncio.run(phases.redirects_during_import(
+        chorus.base, code, login.json()["access_token"], IMPORT_ROWS, BROWSER))
+    phases.drain_seconds(url)
+    if not sustained or not shutil.which("wrk"):
+        return
+    rates = sorted({round(chorus_rps * 0.95), round(bare_rps * 0.5), round(bare_rps * 0.4),
+                    round(bare_rps * GOAL_SUSTAINED)}, reverse=True)
+    for rate in rates:
+        if rate <= 0:
+            continue
+        phase(f"chorus: paced at {rate} req/s for {SUSTAINED_SECONDS:g}s")
+        paced = phases.paced_run(chorus.base, code, url, rate, SUSTAINED_SECONDS, BROWSER)
+        extras.sustained.append(paced)
+        if paced.keeps_up:
+            return
+        phases.drain_seconds(url)
+
+
 # --------------------------------------------------------------------------- report
 
 
 def _ms(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "n/a"
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+@dataclass
+class Extras:
+    """The projection and latency figures of issue 13 (chorus only)."""
+
+    lag_p50: float | None = None
+    lag_p99: float | None = None
+    drain: float | None = None
+    sustained: list[phases.Paced] = field(default_factory=list)
+    idle: list[float] = field(default_factory=list)
+    during_import: phases.DuringImport | None = None
+
+
+def print_extras(extras: Extras, bare_rps: float) -> None:
+    lag = (f"p50 {extras.lag_p50 * 1000:.0f} ms, p99 {extras.lag_p99 * 1000:.0f} ms"
+           if extras.lag_p50 is not None and extras.lag_p99 is not None else "n/a")
+    print(f"projection lag during the timed run (click → totals): {lag}")
+    if extras.drain is None:
+        print(f"drain after the run: more than 120 s   goal ≤ {GOAL_DRAIN_S:g} s: NOT met")
+    else:
+        print(f"drain after the run: {extras.drain:.2f} s   goal ≤ {GOAL_DRAIN_S:g} s: "
+              f"{_verdict(extras.drain <= GOAL_DRAIN_S)}")
+    for paced in extras.sustained:
+        print(f"  paced {paced.rate:7.0f} req/s for {SUSTAINED_SECONDS:g}s: achieved "
+              f"{paced.achieved:7.1f}, lag p99 "
+              f"{'n/a' if paced.lag_p99 is None else f'{paced.lag_p99:.2f} s'}, drain "
+              f"{'> 30 s' if paced.drain is None else f'{paced.drain:.2f} s'}: "
+              f"{'keeps up' if paced.keeps_up else 'falls behind'}")
+    kept = [p for p in extras.sustained if p.keeps_up]
+    if kept and bare_rps:
+        best = max(p.achieved for p in kept)
+        print(f"sustained: {best:.0f} req/s = {best / bare_rps:.3f} of bare   goal ≥ "
+              f"{GOAL_SUSTAINED}: {_verdict(best / bare_rps >= GOAL_SUSTAINED)}")
+    elif extras.sustained:
+        print(f"sustained: the projection fell behind at every rate tried   goal ≥ "
+              f"{GOAL_SUSTAINED}: NOT met")
+    else:
+        print("sustained: not measured (needs wrk)")
+    if extras.idle:
+        p50 = phases.percentile(extras.idle, 0.5) * 1000
+        p99 = phases.percentile(extras.idle, 0.99) * 1000
+        print(f"one person on an idle server ({len(extras.idle)} requests): p50 {p50:.2f} ms, "
+              f"p99 {p99:.2f} ms   goals ≤ {GOAL_IDLE_P50_MS:g} / ≤ {GOAL_IDLE_P99_MS:g} ms: "
+              f"{_verdict(p50 <= GOAL_IDLE_P50_MS)} / {_verdict(p99 <= GOAL_IDLE_P99_MS)}")
+    during = extras.during_import
+    if during is not None and during.latencies:
+        p50 = phases.percentile(during.latencies, 0.5) * 1000
+        p99 = phases.percentile(during.latencies, 0.99) * 1000
+        print(f"redirects during a {IMPORT_ROWS}-row user import ({during.import_seconds:.1f} s, "
+              f"import answered {during.import_status}): {len(during.latencies)} redirects, "
+              f"{during.failures} not 302, p50 {p50:.2f} ms, p99 {p99:.2f} ms, max "
+              f"{max(during.latencies) * 1000:.1f} ms   goal p99 ≤ {GOAL_IMPORT_P99_MS:g} ms: "
+              f"{_verdict(p99 <= GOAL_IMPORT_P99_MS and during.failures == 0)}")
 
 
 def print_report(target: Target, client: str, concurrency: int, duration: float,
@@ -440,9 +556,12 @@ def print_report(target: Target, client: str, concurrency: int, duration: float,
     if target.is_postgres:
         print("  note: server CPU is the uvicorn process only; PostgreSQL's own CPU is not in it")
     ratio = chorus.rps / bare.rps if bare.rps else 0.0
-    goal = ("met" if ratio >= GOAL_RATIO else "NOT met") if not target.is_postgres else \
-        "(the goal is set for SQLite)"
-    print(f"ratio chorus/bare req/s = {ratio:.3f}   goal ≥ {GOAL_RATIO} on SQLite: {goal}")
+    goal_ratio = GOAL_RATIO_PG if target.is_postgres else GOAL_RATIO
+    print(f"ratio chorus/bare req/s = {ratio:.3f}   goal ≥ {goal_ratio}: "
+          f"{_verdict(ratio >= goal_ratio)}")
+    if chorus.p99_ms is not None:
+        print(f"chorus p99 {chorus.p99_ms:.2f} ms   goal ≤ {GOAL_P99_MS:g} ms: "
+              f"{_verdict(chorus.p99_ms <= GOAL_P99_MS)}")
     # wrk stops with up to `concurrency` requests in flight, at the warm-up's deadline and at
     # the timed run's: the server records them, the client never counts them.
     slack = 2 * concurrency if client == "wrk" else 0
@@ -499,17 +618,22 @@ def run(args: argparse.Namespace) -> None:
             load_before = os.getloadavg()[0]
             loads: dict[str, Load] = {}
             received = 0
+            extras = Extras()
             for server in (bare, chorus):
-                loads[server.name], warm = measure(server, code, client, args.concurrency,
-                                                   args.duration)
+                loads[server.name], warm = measure(
+                    server, code, client, args.concurrency, args.duration,
+                    extras if server is chorus else None, target.url_string)
                 if server is chorus:
                     received = warm + loads[server.name].redirects
             load_after = os.getloadavg()[0]
             phase("database: counting stored clicks")
             stored = asyncio.run(stored_clicks(target.url_string, share_id))
+            more_figures(chorus, code, target.url_string, loads["bare"].rps,
+                         loads["chorus"].rps, extras, sustained=not args.quick)
         phase("servers: stopped")
         print_report(target, client, args.concurrency, args.duration, loads, stored,
                      received, (load_before, load_after))
+        print_extras(extras, loads["bare"].rps)
     finally:
         target.remove()
         shutil.rmtree(folder, ignore_errors=True)
@@ -526,6 +650,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="connections kept busy by the client (default 32)")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator: wrk when installed (auto), or the Python one")
+    parser.add_argument("--quick", action="store_true",
+                        help="skip the sustained-rate search (30 s per rate tried)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:

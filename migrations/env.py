@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from app.core.config import get_settings
-from app.core.db import create_engine
+from app.core.db import attach_click_log, click_log_path, create_engine
 from app.models import Base
 
 config = context.config
@@ -36,6 +37,10 @@ def _run_sync(connection: Connection) -> None:
 
 async def _run_async() -> None:
     engine = create_engine(_url())
+    log_path = click_log_path(_url())
+    if log_path is not None:
+        # The click log's own file is migrated with the database, as schema "clicklog".
+        event.listen(engine.sync_engine, "connect", attach_click_log(log_path))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run_sync)

@@ -14,6 +14,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from app.core.db import click_log_path
+
 PG_ENV = "CHORUS_TEST_DATABASE_URL"
 
 
@@ -46,6 +48,10 @@ async def copy_of(template: str, directory: Path | None = None) -> AsyncIterator
         folder = directory or Path(tempfile.mkdtemp(prefix="chorus-test-"))
         path = folder / f"chorus-{uuid.uuid4().hex[:8]}.db"
         shutil.copyfile(template, path)
+        # The click log's own file, migrated with the database.
+        log_path = click_log_path(f"sqlite:///{template}")
+        if log_path is not None and log_path.exists():
+            shutil.copyfile(log_path, click_log_path(f"sqlite:///{path}") or path)
         yield f"sqlite+aiosqlite:///{path}"
         return
     name = f"chorus_t_{uuid.uuid4().hex[:12]}"

@@ -11,8 +11,10 @@ changes.
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -36,7 +38,7 @@ from app.content import service as content_service
 from app.conversions import service as conversions_service
 from app.core.clock import utcnow
 from app.core.config import Settings
-from app.core.db import Database
+from app.core.db import Database, click_log_path
 from app.digests import channels
 from app.digests.schemas import ChannelCreate
 from app.feeds import service as feeds_service
@@ -68,8 +70,14 @@ async def snapshot(db: Database) -> Snapshot:
     """Every row of every table, in primary-key order (JSON columns cannot be sorted on
     PostgreSQL, so the key orders rows; a table without one is sorted in Python)."""
     rows: Snapshot = {}
+    log_path = click_log_path(db.url)
+    if log_path is not None:  # the click log's own file
+        with contextlib.closing(sqlite3.connect(log_path)) as conn:
+            rows["click_log"] = conn.execute("SELECT * FROM click_log ORDER BY seq").fetchall()
     async with db.sessionmaker() as session:
         for table in Base.metadata.sorted_tables:
+            if table.name in rows:
+                continue
             key = list(table.primary_key.columns)
             stmt = select(table).order_by(*key) if key else select(table)
             result = [tuple(row) for row in (await session.execute(stmt)).all()]

@@ -16,13 +16,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Session
 
-from app.core.db import create_engine
+from app.core.db import CLICK_LOG_SCHEMA, attach_click_log, click_log_path, create_engine
 from app.core.migrate import alembic_config, downgrade, upgrade
-from app.models import Base
+from app.models import Base, ClickLogEntry
 from tests.databases import empty_database
 
 T = TypeVar("T")
@@ -41,6 +41,9 @@ def _inspect(url: str, fn: Callable[[Connection], T]) -> T:
 
     async def run() -> T:
         engine = create_engine(url)
+        log_path = click_log_path(url)
+        if log_path is not None:
+            event.listen(engine.sync_engine, "connect", attach_click_log(log_path))
         try:
             async with engine.connect() as conn:
                 return await conn.run_sync(fn)
@@ -51,13 +54,17 @@ def _inspect(url: str, fn: Callable[[Connection], T]) -> T:
 
 
 def _tables(conn: Connection) -> set[str]:
-    return set(inspect(conn).get_table_names())
+    """The database's tables; on SQLite with those of the click log's own file."""
+    names = set(inspect(conn).get_table_names())
+    if conn.dialect.name == "sqlite":
+        names |= set(inspect(conn).get_table_names(schema=CLICK_LOG_SCHEMA))
+    return names
 
 
 def _leftovers(conn: Connection) -> list[str]:
     """Whatever the schema still holds besides Alembic's own bookkeeping."""
     inspector = inspect(conn)
-    found = [f"table {name}" for name in inspector.get_table_names() if name != VERSION_TABLE]
+    found = [f"table {name}" for name in _tables(conn) if name != VERSION_TABLE]
     found += [f"view {name}" for name in inspector.get_view_names()]
     if conn.dialect.name == "postgresql":
         found += [f"enum {enum['name']}" for enum in inspector.get_enums()]  # type: ignore[attr-defined]
@@ -70,8 +77,20 @@ def _heads(conn: Connection) -> set[str]:
 
 
 def _diff(conn: Connection) -> list[Any]:
-    context = MigrationContext.configure(conn, opts={"compare_type": True})
+    def in_this_file(obj: Any, name: str | None, kind: str, *_: Any) -> bool:
+        # On SQLite the click log lives in its own file: compared apart (_log_columns).
+        return not (conn.dialect.name == "sqlite" and kind == "table"
+                    and name == ClickLogEntry.__tablename__)
+
+    context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                     "include_object": in_this_file})
     return list(compare_metadata(context, Base.metadata))
+
+
+def _log_columns(conn: Connection) -> list[tuple[str, bool]]:
+    schema = CLICK_LOG_SCHEMA if conn.dialect.name == "sqlite" else None
+    return [(c["name"], c["nullable"]) for c in inspect(conn).get_columns(
+        ClickLogEntry.__tablename__, schema=schema)]
 
 
 def _script(url: str) -> ScriptDirectory:
@@ -132,6 +151,8 @@ def test_head_matches_the_models(scratch_url: str) -> None:
     assert diff == [], "models and migrations differ; autogenerate a revision:\n" + "\n".join(
         map(repr, diff)
     )
+    assert _inspect(scratch_url, _log_columns) == [
+        (c.name, bool(c.nullable)) for c in ClickLogEntry.__table__.columns]
 
 
 SHARE_DAYS_BY_ADVOCATE = "8c4e1b7d2a90"

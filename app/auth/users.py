@@ -115,14 +115,20 @@ async def create(session: AsyncSession, *, email: str, name: str, role: Role,
     return user
 
 
+LAST_ADMIN = "This is the last active admin; appoint another one first."
+
+
+async def active_admin_count(session: AsyncSession) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(User)
+        .where(User.role == Role.admin, User.deactivated_at.is_(None))
+    ) or 0
+
+
 async def _is_last_admin(session: AsyncSession, user: User) -> bool:
     if user.role != Role.admin or not user.active:
         return False
-    admins = await session.scalar(
-        select(func.count()).select_from(User)
-        .where(User.role == Role.admin, User.deactivated_at.is_(None))
-    )
-    return (admins or 0) <= 1
+    return await active_admin_count(session) <= 1
 
 
 async def update(session: AsyncSession, user: User, changes: dict[str, Any], *,
@@ -132,7 +138,7 @@ async def update(session: AsyncSession, user: User, changes: dict[str, Any], *,
         changes.get("active") is False
     )
     if losing_admin and await _is_last_admin(session, user):
-        raise Conflict("This is the last active admin; appoint another one first.")
+        raise Conflict(LAST_ADMIN)
     if "email" in changes and changes["email"] is not None:
         await _ensure_email_free(session, changes["email"], except_id=user.id)
         user.email = changes["email"]
@@ -179,7 +185,7 @@ async def deactivate(session: AsyncSession, user: User) -> None:
     if not user.active:
         return
     if await _is_last_admin(session, user):
-        raise Conflict("This is the last active admin; appoint another one first.")
+        raise Conflict(LAST_ADMIN)
     await _deactivate(session, user)
     await session.flush()
 
@@ -287,24 +293,12 @@ async def import_csv(session: AsyncSession, text: str) -> tuple[list[User], int,
     """Create or update every row, or none: any invalid row rejects the whole file.
 
     A row's ``group`` cell (names separated by ``;``, created when missing) becomes the
-    user's groups; an empty cell leaves an existing user's groups as they are.
+    user's groups; an empty cell leaves an existing user's groups as they are. A new user is
+    made as ``create`` makes one (no password, no topics); an existing one gets the row's name
+    and, through the same last-admin rule as ``update``, its role. The writes are a few bulk
+    statements for the whole file (``app.auth.user_import``). Returns the rows' users in row
+    order and the counts created and updated.
     """
-    rows = _parse_rows(text)
-    users: list[User] = []
-    created = updated = 0
-    for row in rows:
-        user = await get_by_email(session, row.email)
-        if user is None:
-            user = await create(session, email=row.email, name=row.name, role=row.role)
-            created += 1
-        else:
-            if row.role != user.role:
-                await update(session, user, {"role": row.role})
-            user.name = row.name
-            updated += 1
-        if row.groups:
-            group_ids = [(await group_by_name(session, g)).id for g in row.groups]
-            await set_groups(session, user, group_ids)
-        users.append(user)
-    await session.flush()
-    return users, created, updated
+    from app.auth.user_import import apply_rows
+
+    return await apply_rows(session, _parse_rows(text))

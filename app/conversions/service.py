@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,15 @@ def to_read(conversion: Conversion) -> ConversionRead:
     return ConversionRead.model_validate(conversion, from_attributes=True)
 
 
+async def _counted_click(session: AsyncSession, click_id: str) -> Any:
+    """The share of a recorded click that is neither a bot's nor the advocate's own."""
+    return (await session.execute(
+        select(Share.id, Share.user_id, Share.post_id, Share.network)
+        .join(Click, Click.share_id == Share.id)
+        .where(Click.click_id == click_id, Click.bot.is_(False), Click.is_self.is_(False))
+    )).first()
+
+
 async def record(session: AsyncSession, *, data: ConversionCreate, source: str,
                  site_key_id: str | None = None) -> tuple[Conversion, bool]:
     """Store a conversion once per ``external_id``; a replay returns the first record.
@@ -39,12 +49,13 @@ async def record(session: AsyncSession, *, data: ConversionCreate, source: str,
         return existing, False
     share_id = advocate_id = post_id = network = None
     if data.click_id:
-        row = (await session.execute(
-            select(Share.id, Share.user_id, Share.post_id, Share.network)
-            .join(Click, Click.share_id == Share.id)
-            .where(Click.click_id == data.click_id, Click.bot.is_(False),
-                   Click.is_self.is_(False))
-        )).first()
+        row = await _counted_click(session, data.click_id)
+        database = session.info.get("database")
+        if (row is None and database is not None and database.settle_click is not None
+                and await database.settle_click(data.click_id)):
+            # The click was logged and not yet processed: now it is, so ``attributed`` is
+            # final (CONTRACT §4).
+            row = await _counted_click(session, data.click_id)
         if row is not None:
             share_id, advocate_id, post_id, network = row
     currency = data.currency or (await emv_settings(session)).currency

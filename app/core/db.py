@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -82,6 +83,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+CLICK_LOG_SCHEMA = "clicklog"
+
+
+def click_log_path(url: str) -> Path | None:
+    """On an SQLite file, where the click log lives: a file of its own beside the database
+    (``chorus.db`` → ``chorus.clicks.db``), so the redirect's one write never waits for the
+    app's transactions. None elsewhere (PostgreSQL keeps it in the database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return path.with_name(f"{path.stem}.clicks{path.suffix or '.db'}")
+
+
+def attach_click_log(path: Path) -> Callable[[Any, Any], None]:
+    """A connect hook that attaches the click log file as schema ``clicklog`` (migrations)."""
+
+    def attach(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"ATTACH DATABASE ? AS {CLICK_LOG_SCHEMA}", (str(path),))
+        cursor.execute(f"PRAGMA {CLICK_LOG_SCHEMA}.journal_mode=WAL")
+        cursor.close()
+
+    return attach
+
+
 def _writer_connection(dbapi_connection: Any, _record: Any) -> None:
     # SQLAlchemy emits BEGIN itself (see _begin_immediate), not the sqlite3 module.
     dbapi_connection.isolation_level = None
@@ -150,6 +177,11 @@ class Database:
         self.tz = tz or ZoneInfo("UTC")
         self.engine = create_engine(url, **engine_kwargs)
         self.jobs: Enqueuer = NoJobs()
+        # The app's projector (None where nothing projects: a CLI command, a test without
+        # an app): ``settle_clicks`` projects every click logged so far; ``settle_click``
+        # projects the log up to a click when that click is still waiting there.
+        self.settle_clicks: Callable[[], Awaitable[int]] | None = None
+        self.settle_click: Callable[[str], Awaitable[bool]] | None = None
         # Every session knows the organisation's time zone (weeks, months, daily caps) and
         # its database (for the jobs its work enqueues).
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False,

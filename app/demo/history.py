@@ -29,7 +29,7 @@ from app.models import AdvocateVisitor, Post, Share, User
 from app.models.enums import Network
 from app.sharing import service as sharing_service
 from app.tracking.links import new_click_id
-from app.tracking.recorder import ClickDraft, RecordedClick, write_clicks
+from app.tracking.projection import ClickDraft, RecordedClick, write_clicks
 
 NETWORKS = [Network.linkedin] * 5 + [Network.x] * 2 + [
     Network.facebook, Network.whatsapp, Network.email, Network.copy]
@@ -122,7 +122,7 @@ class History:
                 await session.execute(dialect_insert(session)(AdvocateVisitor).values(
                     user_id=user_id, day=on, visitor_hash=visitor).on_conflict_do_nothing())
             clicks = sorted(day.clicks, key=lambda d: d.occurred_at)
-            recorded = await write_clicks(session, clicks, now=clicks[-1].occurred_at,
+            recorded = await write_clicks(session, clicks,
                                           hooks=[gamification_service.award_clicks])
             self._plan_conversions(recorded)
         for conversion in sorted(day.conversions, key=lambda c: c.at):

@@ -25,7 +25,7 @@ from app.gamification.periods import Period, local_day, period_starts, starts_of
 from app.gamification.rules import point_rules, read_point_rules
 from app.models import Conversion, PeriodStats, PointsEntry, Post, Share, ShareDay
 from app.models.enums import PostStatus
-from app.tracking.recorder import RecordedClick
+from app.tracking.projection import RecordedClick
 from app.webhooks import events as webhook_events
 
 _COUNTERS = ("points", "shares", "clicks", "conversions")

@@ -11,9 +11,11 @@ from arq.worker import run_worker as arq_run_worker
 
 from app.core.config import Settings, get_settings
 from app.core.db import Database
+from app.gamification import service as gamification_service
 from app.jobs.catalog import CRONS, JOBS
 from app.jobs.redis_queue import QUEUE, ArqJobs, arq_cron, worker_functions
 from app.jobs.spec import JobContext
+from app.tracking.projector import ClickProjector
 
 FUNCTIONS = worker_functions(list(JOBS.values()))
 
@@ -24,9 +26,18 @@ async def startup(ctx: dict[str, Any]) -> None:
     pool: ArqRedis = ctx["redis"]
     db.jobs = ArqJobs(pool, JOBS, queue=QUEUE)
     ctx["chorus"] = JobContext(db=db, settings=settings, jobs=db.jobs)
+    # The worker projects clicks too: the servers' projectors and this one take turns under
+    # the database's lock, so clicks are processed even while every server is busy.
+    projector = ClickProjector(db, hooks=[gamification_service.award_clicks])
+    db.settle_clicks, db.settle_click = projector.catch_up, projector.settle
+    projector.start()
+    ctx["projector"] = projector
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    projector: ClickProjector | None = ctx.get("projector")
+    if projector is not None:
+        await projector.close()
     chorus: JobContext | None = ctx.get("chorus")
     if chorus is not None:
         await chorus.db.dispose()

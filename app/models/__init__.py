@@ -14,7 +14,15 @@ from app.models.people import Group, Topic, User, user_groups, user_topics
 from app.models.programs import Feedback, KeyResult, Objective, Pilot, pilot_groups, pilot_users
 from app.models.settings import AppSetting
 from app.models.sharing import PolicyAcceptance, Share, ShareReservation, StatsSnapshot
-from app.models.tracking import AdvocateVisitor, Click, UniqueVisit, VisitorSalt
+from app.models.tracking import (
+    AddressVisit,
+    AdvocateVisitor,
+    Click,
+    ClickLogEntry,
+    ClickProjection,
+    UniqueVisit,
+    VisitorSalt,
+)
 
 __all__ = [
     "JobRun",
@@ -28,7 +36,10 @@ __all__ = [
     "ShareDay",
     "pilot_groups",
     "pilot_users",
+    "AddressVisit",
     "AdvocateVisitor",
+    "ClickLogEntry",
+    "ClickProjection",
     "Click",
     "Conversion",
     "PolicyAcceptance",

@@ -1,23 +1,32 @@
 """``rotate_salt`` (CONTRACT §4, §9): a new visitor-hash salt each UTC day, the old one
-destroyed, with the hashes only it could have made."""
+destroyed, and the visits of the days before yesterday with it."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import delete
 
 from app.core.clock import utcnow
 from app.jobs.spec import Cron, JobContext, JobSpec
-from app.models import AdvocateVisitor, UniqueVisit
+from app.models import AddressVisit, AdvocateVisitor, UniqueVisit
 from app.tracking.visitors import rotate
 
 
 async def rotate_salt(ctx: JobContext) -> dict[str, str]:
     today = utcnow().date()
+    if ctx.db.settle_clicks is not None:
+        # Yesterday's last clicks are decided with yesterday's visits before those go.
+        await ctx.db.settle_clicks()
+    # Visits are kept one day longer than their salt: a click logged just before midnight
+    # and projected after this job (a restart runs it first) is still decided against its
+    # own day's visits. No address can be linked to them: the salt is gone.
+    kept_from = today - timedelta(days=1)
     async with ctx.db.transaction() as session:
         await rotate(session, today)
-        # Yesterday's hashes can no longer be matched by anyone: keep no trace of them.
-        await session.execute(delete(UniqueVisit).where(UniqueVisit.day < today))
-        await session.execute(delete(AdvocateVisitor).where(AdvocateVisitor.day < today))
+        await session.execute(delete(UniqueVisit).where(UniqueVisit.day < kept_from))
+        await session.execute(delete(AddressVisit).where(AddressVisit.day < kept_from))
+        await session.execute(delete(AdvocateVisitor).where(AdvocateVisitor.day < kept_from))
     return {"day": today.isoformat()}
 
 

@@ -20,7 +20,8 @@ from app.models.enums import Network
 from app.tracking.bots import is_bot
 from app.tracking.device import device_class
 from app.tracking.links import CODE_PATTERN, new_click_id, redirect_parts
-from app.tracking.recorder import ClickDraft, ClickRecorder
+from app.tracking.projection import ClickDraft
+from app.tracking.recorder import ClickRecorder
 from app.tracking.visitors import Visitors
 
 REDIRECT_HEADERS = {
@@ -192,7 +193,7 @@ async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes
     found = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers if k in _WANTED}
     now = utcnow()
     user_agent = found.get("user-agent")
-    day, hashed = await visitors.hash(now, client, user_agent)
+    day, hashed, address = await visitors.hashes(now, client, user_agent)
     bot = is_bot(user_agent, found)
     token = _session_token(found.get("cookie"), found.get("authorization"))
     await recorder.record(ClickDraft(
@@ -202,5 +203,6 @@ async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes
         device=device_class(user_agent or "", bot=bot),
         referrer_host=_referrer_host(found.get("referer")),
         bot=bot, session_token_hash=token_hash(token) if token else None,
+        address_hash=address,
     ))
     return answer

@@ -18,7 +18,7 @@ from app.webhooks.outbox import EventType, emit, emit_sync
 
 if TYPE_CHECKING:
     from app.models import Conversion, Post, Share
-    from app.tracking.recorder import RecordedClick
+    from app.tracking.projection import RecordedClick
 
 
 def iso(moment: datetime | None) -> str | None:

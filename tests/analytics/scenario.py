@@ -23,7 +23,7 @@ from app.gamification import service as gamification_service
 from app.models import AdvocateVisitor, Feedback, Share, StatsSnapshot, User
 from app.models.enums import Network
 from app.sharing import service as sharing_service
-from app.tracking.recorder import ClickDraft, write_clicks
+from app.tracking.projection import ClickDraft, write_clicks
 from tests.builders import make_post, make_topic, make_user
 
 
@@ -114,7 +114,7 @@ async def build(db: Database) -> World:
             _click(s["a4-p1"], at(8), "v5"),
             _click(s["a3-p3"], at(18, 1), "v6"),
             _click(s["o1-p1"], at(7), "v7"),
-        ], now=at(18, 2), hooks=[gamification_service.award_clicks])
+        ], hooks=[gamification_service.award_clicks])
         ids = {c.click_id for c in clicks}
         v1_first = f"{s['a1-p1'].code}-v1-{at(5, 13):%d%H%M}-0"
         v3 = f"{s['a2-p2'].code}-v3-{at(12, 18):%d%H%M}-0"

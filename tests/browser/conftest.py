@@ -21,6 +21,7 @@ import httpx
 import pytest
 from playwright.async_api import BrowserContext, Page
 
+from app.core.db import click_log_path
 from tests.browser.support import CHORUS, chorus_env, csp_violations, free_port, serving
 
 DEMO_SEED = "7"
@@ -60,6 +61,9 @@ def site(demo_database: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     folder = tmp_path_factory.mktemp("site")
     database = folder / "chorus.db"
     shutil.copyfile(demo_database, database)
+    log = click_log_path(_sqlite_url(demo_database))
+    if log is not None and log.exists():  # the click log's own file goes with it
+        shutil.copyfile(log, click_log_path(_sqlite_url(database)) or database)
     with serving(_sqlite_url(database), free_port(), folder, args=["--no-migrate"]) as url:
         yield Site(url=url, database=database)
 

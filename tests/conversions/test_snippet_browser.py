@@ -42,6 +42,7 @@ from tests.browser.support import (
     free_port,
 )
 from tests.builders import make_post, make_user
+from tests.tracking.projection_support import settled
 
 pytestmark = pytest.mark.timeout_sensitive
 
@@ -185,6 +186,7 @@ async def _run_in_browser(context: BrowserContext, db: Database, seeded: dict[st
     query = parse_qs(location.query)
     assert query["lang"] == ["en"] and query["utm_content"] == [seeded["code"]]
     click_id = query[CLICK_PARAM][0]
+    await settled(db.url)  # the server decides the click's flags right after its 302
     async with db.transaction() as session:
         click = await session.scalar(select(Click).where(Click.click_id == click_id))
         assert click is not None and click.share_id == seeded["share_id"]

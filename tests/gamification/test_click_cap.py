@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from app.core.config import Settings
 from app.gamification import service as gamification_service
 from app.models import Share
-from app.tracking.recorder import ClickDraft, write_clicks
+from app.tracking.projection import ClickDraft, write_clicks
 from tests.builders import Api, Role, make_user
 from tests.gamification.support import (
     Visitors,
@@ -101,7 +101,7 @@ def _draft(share: Share, visitor: str, when: datetime, n: int) -> ClickDraft:
 
 async def _write(api: Api, drafts: list[ClickDraft], now: datetime) -> None:
     async with api.db.transaction() as session:
-        await write_clicks(session, drafts, now=now, hooks=[gamification_service.award_clicks])
+        await write_clicks(session, drafts, hooks=[gamification_service.award_clicks])
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Honolulu"])  # UTC−10 all year

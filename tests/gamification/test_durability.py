@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.core.db import Database
 from app.models import Click, PeriodStats, PointsEntry, Share, ShareDay
+from tests.tracking.projection_support import settled
 from tests.tracking.test_durability import BROWSER, Server, _seed
 
 CLICKS = 20  # 2 points each: 40, under the daily cap of 50
@@ -43,6 +44,7 @@ async def test_points_of_received_redirects_survive_kill_9(db_url: str,
         assert process.wait(timeout=10) == -signal.SIGKILL
 
     async with server.running():
+        await settled(db_url)  # the restart projects what the kill left in the click log
         db = Database(db_url)
         try:
             async with db.sessionmaker() as session:

@@ -13,7 +13,7 @@ from app.gamification import service as gamification_service
 from app.models import PeriodStats, PointsEntry, Share
 from app.models.enums import Network
 from app.sharing import service as sharing_service
-from app.tracking.recorder import ClickDraft, write_clicks
+from app.tracking.projection import ClickDraft, write_clicks
 from tests.builders import Api, Role, make_post, make_user
 
 
@@ -69,8 +69,7 @@ async def test_replayed_clicks_award_and_count_once(api: Api) -> None:
     when = datetime(2026, 5, 4, 10, tzinfo=UTC)
     drafts = _clicks(share, when, ["a", "b", "b"])
     async with api.db.transaction() as session:
-        clicks = await write_clicks(session, drafts, now=when,
-                                    hooks=[gamification_service.award_clicks])
+        clicks = await write_clicks(session, drafts, hooks=[gamification_service.award_clicks])
     async with api.db.transaction() as session:
         await gamification_service.on_clicks(session, clicks)
     assert sorted(await _ledger(api.db, share.user_id)) == sorted(
@@ -84,14 +83,14 @@ async def test_the_daily_click_cap_holds_at_the_boundary(api: Api) -> None:
     day = datetime(2026, 5, 4, 9, tzinfo=UTC)
     async with api.db.transaction() as session:
         await write_clicks(session, _clicks(share, day, [f"v{i}" for i in range(24)]),
-                           now=day, hooks=[gamification_service.award_clicks])
+                           hooks=[gamification_service.award_clicks])
     async with api.db.transaction() as session:
         later = day + timedelta(hours=14, minutes=59)
-        await write_clicks(session, _clicks(share, later, ["w1", "w2"]), now=later,
+        await write_clicks(session, _clicks(share, later, ["w1", "w2"]),
                            hooks=[gamification_service.award_clicks])
     next_day = datetime(2026, 5, 5, 0, 0, tzinfo=UTC)
     async with api.db.transaction() as session:
-        await write_clicks(session, _clicks(share, next_day, ["x1"]), now=next_day,
+        await write_clicks(session, _clicks(share, next_day, ["x1"]),
                            hooks=[gamification_service.award_clicks])
     clicks = [p for kind, p in await _ledger(api.db, share.user_id) if kind == "click"]
     # 24 × 2 = 48, the 25th reaches 50, the 26th gets nothing; a new day starts again.

@@ -34,6 +34,7 @@ from app.models import Click, Share
 from app.models.enums import Network
 from app.sharing import service as sharing_service
 from tests.builders import make_post, make_user
+from tests.tracking.projection_support import settled
 
 CHORUS = str(Path(sys.executable).with_name("chorus"))
 CLICKS = 200
@@ -139,6 +140,8 @@ async def _fire(base: str, code: str, server: subprocess.Popen[bytes], count: in
 
 
 async def _stored_click_ids(db_url: str, code: str) -> list[str]:
+    """The share's clicks once the running server has projected every logged click."""
+    await settled(db_url)
     db = Database(db_url)
     try:
         async with db.sessionmaker() as session:

@@ -17,6 +17,7 @@ from tests.jobs.runners import JobRunner
 # The real days: arq's worker and Redis keep the real time, so no clock is moved here.
 TODAY = utcnow().date()
 YESTERDAY = TODAY - timedelta(days=1)
+BEFORE = TODAY - timedelta(days=2)
 
 
 async def _seed(db: Database) -> None:
@@ -25,9 +26,11 @@ async def _seed(db: Database) -> None:
         post = await make_post(session)
         session.add_all([
             VisitorSalt(day=YESTERDAY, salt="yesterday's"),
-            UniqueVisit(share_id=post.id, day=YESTERDAY, visitor_hash="a" * 64),
+            UniqueVisit(share_id=post.id, day=BEFORE, visitor_hash="a" * 64),
+            UniqueVisit(share_id=post.id, day=YESTERDAY, visitor_hash="e" * 64),
             UniqueVisit(share_id=post.id, day=TODAY, visitor_hash="b" * 64),
-            AdvocateVisitor(user_id=user.id, day=YESTERDAY, visitor_hash="c" * 64),
+            AdvocateVisitor(user_id=user.id, day=BEFORE, visitor_hash="c" * 64),
+            AdvocateVisitor(user_id=user.id, day=YESTERDAY, visitor_hash="f" * 64),
             AdvocateVisitor(user_id=user.id, day=TODAY, visitor_hash="d" * 64),
         ])
 
@@ -39,12 +42,16 @@ async def test_the_new_day_gets_a_new_salt_and_yesterdays_traces_go(
     await job_runner.run("rotate_salt")  # twice: nothing more happens
 
     async with job_runner.db.transaction() as session:
-        salts = list(await session.scalars(select(VisitorSalt)))
+        salts = list(await session.scalars(select(VisitorSalt).order_by(VisitorSalt.day)))
         visits = list(await session.scalars(select(UniqueVisit.visitor_hash)))
         advocates = list(await session.scalars(select(AdvocateVisitor.visitor_hash)))
-    assert [s.day for s in salts] == [TODAY] and salts[0].salt != "yesterday's"
+    # Tomorrow's is made ahead, so that the first redirects after midnight only read theirs.
+    assert [s.day for s in salts] == [TODAY, TODAY + timedelta(days=1)]
+    assert salts[0].salt != "yesterday's" and salts[0].salt != salts[1].salt
     assert len(salts[0].salt) >= 32
-    assert (visits, advocates) == (["b" * 64], ["d" * 64])
+    # Yesterday's visits stay one more day, for clicks logged before midnight and
+    # projected after it; older ones go.
+    assert (sorted(visits), sorted(advocates)) == (["b" * 64, "e" * 64], ["d" * 64, "f" * 64])
 
 
 def test_it_runs_at_midnight_utc_and_at_start_up() -> None:

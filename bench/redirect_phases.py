@@ -1,0 +1,198 @@
+"""The redirect bench's measurements beyond throughput (issue 13): how far the projection of
+clicks lags behind them, how long it takes to drain after a burst, the highest rate it keeps
+up with for 30 s, what one person sees on an idle server, and redirects during a 6,000-row
+user import. Each works against a running ``chorus serve`` and its database."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+LAG_METRIC = "chorus_click_projection_lag_seconds"
+KEEPS_UP_SECONDS = 2.0  # "the projection keeps up": its lag stays within this
+
+
+def percentile(samples: Sequence[float], q: float) -> float:
+    """Nearest rank."""
+    ordered = sorted(samples)
+    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
+
+
+# --------------------------------------------------------------------------- projection lag
+
+
+def lag_buckets(base: str) -> dict[float, float]:
+    """The lag histogram's cumulative bucket counts, from ``/metrics``."""
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    buckets: dict[float, float] = {}
+    for match in re.finditer(rf'^{LAG_METRIC}_bucket{{le="([^"]+)"}} ([\d.e+]+)$', text, re.M):
+        bound = math.inf if match.group(1) == "+Inf" else float(match.group(1))
+        buckets[bound] = float(match.group(2))
+    return buckets
+
+
+def lag_quantile(before: dict[float, float], after: dict[float, float], q: float
+                 ) -> float | None:
+    """The q-quantile of the lags observed between two readings, interpolated linearly
+    within its bucket (as Prometheus's histogram_quantile does)."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0.0) for b in bounds]
+    total = counts[-1] if counts else 0.0
+    if total <= 0:
+        return None
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for bound, cumulative in zip(bounds, counts, strict=True):
+        if cumulative >= rank:
+            if math.isinf(bound):
+                return lower
+            inside = cumulative - below
+            return lower + (bound - lower) * ((rank - below) / inside if inside else 1.0)
+        lower, below = bound, cumulative
+    return lower
+
+
+async def _pending(url: str) -> int:
+    from app.core.db import Database
+    from app.tracking.projector import ClickProjector
+
+    db = Database(url)
+    try:
+        return await ClickProjector(db).pending()
+    finally:
+        await db.dispose()
+
+
+def pending(url: str) -> int:
+    return asyncio.run(_pending(url))
+
+
+def drain_seconds(url: str, limit: float = 120.0) -> float | None:
+    """Seconds until every logged click is projected (None past ``limit``)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        if pending(url) == 0:
+            return time.perf_counter() - started
+        time.sleep(0.05)
+    return None
+
+
+# --------------------------------------------------------------------------- paced load
+
+
+@dataclass
+class Paced:
+    rate: float  # requests per second asked for
+    achieved: float
+    lag_p99: float | None
+    drain: float | None
+    keeps_up: bool
+
+
+_PACED_SCRIPT = """
+local gap = {gap}
+function delay() return gap end
+"""
+
+
+def paced_run(base: str, code: str, url: str, rate: float, seconds: float,
+              user_agent: str, connections: int = 32) -> Paced:
+    """wrk at about ``rate`` requests/s (each connection waits between requests) for
+    ``seconds``; the projection keeps up when its lag's p99 stays within
+    ``KEEPS_UP_SECONDS`` and what is left to project at the end drains within as long."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("the sustained figure needs wrk")
+    gap_ms = max(1, round(connections * 1000 / rate))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_PACED_SCRIPT.format(gap=gap_ms))
+    before = lag_buckets(base)
+    try:
+        result = subprocess.run(
+            [wrk, "-t2", f"-c{connections}", f"-d{round(seconds)}s", "-s", script.name,
+             "-H", f"User-Agent: {user_agent}", f"{base}/s/{code}"],
+            capture_output=True, text=True, timeout=seconds + 60, check=False)
+    finally:
+        Path(script.name).unlink(missing_ok=True)
+    total = re.search(r"(\d+) requests in ([\d.]+)s", result.stdout)
+    achieved = int(total.group(1)) / float(total.group(2)) if total else 0.0
+    drain = drain_seconds(url, limit=30.0)
+    p99 = lag_quantile(before, lag_buckets(base), 0.99)
+    keeps_up = (drain is not None and drain <= KEEPS_UP_SECONDS and p99 is not None
+                and p99 <= KEEPS_UP_SECONDS)
+    return Paced(rate, achieved, p99, drain, keeps_up)
+
+
+# --------------------------------------------------------------------------- one person
+
+
+async def lone_latencies(url: str, count: int, gap: float, user_agent: str) -> list[float]:
+    """``count`` redirects one after another on one connection, ``gap`` seconds apart (the
+    server is idle before each)."""
+    latencies: list[float] = []
+    async with httpx.AsyncClient(follow_redirects=False, timeout=10,
+                                 headers={"User-Agent": user_agent}) as client:
+        for _ in range(count):
+            sent = time.perf_counter()
+            response = await client.get(url)
+            latencies.append(time.perf_counter() - sent)
+            if response.status_code != 302:
+                raise RuntimeError(f"a redirect answered {response.status_code}")
+            await asyncio.sleep(gap)
+    return latencies
+
+
+# --------------------------------------------------------------------------- during an import
+
+
+@dataclass
+class DuringImport:
+    import_seconds: float
+    import_status: int
+    latencies: list[float]
+    failures: int
+
+
+def _users_csv(rows: int) -> str:
+    lines = ["email,name,role,group"]
+    lines += [f"person{i}@import.test,Person {i},advocate,Imported {i % 20}"
+              for i in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+async def redirects_during_import(base: str, code: str, token: str, rows: int,
+                                  user_agent: str) -> DuringImport:
+    """One person following the link again and again while an admin imports ``rows``
+    users; each redirect's latency while the import runs."""
+    body = _users_csv(rows)
+    latencies: list[float] = []
+    failures = 0
+    async with httpx.AsyncClient(follow_redirects=False, timeout=60,
+                                 headers={"User-Agent": user_agent}) as client:
+        started = time.perf_counter()
+        importing = asyncio.create_task(client.post(
+            f"{base}/api/v1/users/import", content=body,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}))
+        while not importing.done():
+            sent = time.perf_counter()
+            try:
+                response = await client.get(f"{base}/s/{code}")
+                if response.status_code != 302:
+                    failures += 1
+            except httpx.HTTPError:
+                failures += 1
+            latencies.append(time.perf_counter() - sent)
+            await asyncio.sleep(0.005)
+        answer = await importing
+        return DuringImport(time.perf_counter() - started, answer.status_code, latencies,
+                            failures)
