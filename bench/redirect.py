@@ -440,10 +440,12 @@ def measure(server: Server, code: str, client: str, concurrency: int,
     return load, warm.redirects
 
 
-def more_figures(chorus: Server, code: str, url: str, bare_rps: float, chorus_rps: float,
-                 extras: Extras, *, sustained: bool) -> None:
+def more_figures(bare: Server, chorus: Server, code: str, url: str, bare_rps: float,
+                 chorus_rps: float, extras: Extras, *, sustained: bool) -> None:
     """Idle latency, redirects during an import, and the sustained rate (slowest last)."""
-    phase("chorus: one person on an idle server (300 requests, 20 ms apart)")
+    phase("bare and chorus: one person on an idle server (300 requests, 20 ms apart)")
+    extras.idle_bare = asyncio.run(phases.lone_latencies(f"{bare.base}/s/{code}", 300, 0.02,
+                                                         BROWSER))
     extras.idle = asyncio.run(phases.lone_latencies(f"{chorus.base}/s/{code}", 300, 0.02,
                                                     BROWSER))
     phase(f"chorus: redirects during a {IMPORT_ROWS}-row user import")
@@ -488,6 +490,7 @@ class Extras:
     drain: float | None = None
     sustained: list[phases.Paced] = field(default_factory=list)
     idle: list[float] = field(default_factory=list)
+    idle_bare: list[float] = field(default_factory=list)
     during_import: phases.DuringImport | None = None
 
 
@@ -515,7 +518,11 @@ def print_extras(extras: Extras, bare_rps: float) -> None:
         print(f"sustained: the projection fell behind at every rate tried   goal ≥ "
               f"{GOAL_SUSTAINED}: NOT met")
     else:
-        print("sustained: not measured (needs wrk)")
+        print("sustained: not measured (--quick, or no wrk)")
+    if extras.idle_bare:
+        print(f"one person on the idle bare app, the same client ({len(extras.idle_bare)} "
+              f"requests): p50 {phases.percentile(extras.idle_bare, 0.5) * 1000:.2f} ms, "
+              f"p99 {phases.percentile(extras.idle_bare, 0.99) * 1000:.2f} ms")
     if extras.idle:
         p50 = phases.percentile(extras.idle, 0.5) * 1000
         p99 = phases.percentile(extras.idle, 0.99) * 1000
@@ -628,7 +635,7 @@ def run(args: argparse.Namespace) -> None:
             load_after = os.getloadavg()[0]
             phase("database: counting stored clicks")
             stored = asyncio.run(stored_clicks(target.url_string, share_id))
-            more_figures(chorus, code, target.url_string, loads["bare"].rps,
+            more_figures(bare, chorus, code, target.url_string, loads["bare"].rps,
                          loads["chorus"].rps, extras, sustained=not args.quick)
         phase("servers: stopped")
         print_report(target, client, args.concurrency, args.duration, loads, stored,

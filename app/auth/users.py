@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Sequence
@@ -301,4 +302,6 @@ async def import_csv(session: AsyncSession, text: str) -> tuple[list[User], int,
     """
     from app.auth.user_import import apply_rows
 
-    return await apply_rows(session, _parse_rows(text))
+    # Checking thousands of rows takes a while: off the event loop, so that redirects and
+    # other requests are answered meanwhile.
+    return await apply_rows(session, await asyncio.to_thread(_parse_rows, text))

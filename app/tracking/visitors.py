@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 import secrets
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,11 +24,8 @@ def visitor_hash(salt: str, address: str | None, user_agent: str | None) -> str:
     return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
 
 
-def address_key(address: str | None) -> str | None:
-    """What "one client address" means for the unique-click cap (CONTRACT §4): the IPv4
-    address, or the /64 network of an IPv6 one (a household or phone gets a whole /64)."""
-    if not address:
-        return None
+@lru_cache(maxsize=65_536)
+def _address_key(address: str) -> str | None:
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:
@@ -37,6 +35,12 @@ def address_key(address: str | None) -> str | None:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.IPv6Network((parsed, 64), strict=False))
     return str(parsed)
+
+
+def address_key(address: str | None) -> str | None:
+    """What "one client address" means for the unique-click cap (CONTRACT §4): the IPv4
+    address, or the /64 network of an IPv6 one (a household or phone gets a whole /64)."""
+    return _address_key(address) if address else None
 
 
 def address_hash(salt: str, address: str | None) -> str | None:
