@@ -125,8 +125,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     projector = ClickProjector(db, hooks=[gamification_service.award_clicks],
                                registry=metrics.registry)
     clicks = ClickRecorder(db, projector=projector)
-    db.settle_clicks = projector.catch_up
-    db.settle_click = projector.settle
+    db.projector = projector
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

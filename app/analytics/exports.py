@@ -92,8 +92,8 @@ async def stream_csv(db: Database, export: Export, start: datetime | None,
                      end: datetime | None) -> AsyncIterator[bytes]:
     """Rows are fetched in chunks from a server-side cursor and sent as they come. Clicks
     logged before the request are processed first, so no exported flag is undecided."""
-    if db.settle_clicks is not None:
-        await db.settle_clicks()
+    if db.projector is not None:
+        await db.projector.catch_up()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(export.header)

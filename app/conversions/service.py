@@ -51,8 +51,8 @@ async def record(session: AsyncSession, *, data: ConversionCreate, source: str,
     if data.click_id:
         row = await _counted_click(session, data.click_id)
         database = session.info.get("database")
-        if (row is None and database is not None and database.settle_click is not None
-                and await database.settle_click(data.click_id)):
+        if (row is None and database is not None and database.projector is not None
+                and await database.projector.settle(data.click_id)):
             # The click was logged and not yet processed: now it is, so ``attributed`` is
             # final (CONTRACT §4).
             row = await _counted_click(session, data.click_id)

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, Engine, String, Table, event
@@ -125,6 +125,10 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         if make_url(url).database not in (None, "", ":memory:"):
@@ -143,6 +147,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 AfterCommit = Callable[[], Awaitable[None]]
+
+
+class Projector(Protocol):
+    """What the rest of the app asks of the click projector (``app.tracking.projector``)."""
+
+    async def catch_up(self) -> int:
+        """Project every click logged so far; how many this call projected."""
+
+    async def settle(self, click_id: str) -> bool:
+        """Project the log if ``click_id`` is waiting in it; whether it was."""
 
 
 def after_commit(session: AsyncSession, work: AfterCommit) -> None:
@@ -177,11 +191,9 @@ class Database:
         self.tz = tz or ZoneInfo("UTC")
         self.engine = create_engine(url, **engine_kwargs)
         self.jobs: Enqueuer = NoJobs()
-        # The app's projector (None where nothing projects: a CLI command, a test without
-        # an app): ``settle_clicks`` projects every click logged so far; ``settle_click``
-        # projects the log up to a click when that click is still waiting there.
-        self.settle_clicks: Callable[[], Awaitable[int]] | None = None
-        self.settle_click: Callable[[str], Awaitable[bool]] | None = None
+        # The process's click projector (None where nothing projects: a CLI command, a
+        # test without an app), for work that must see every click logged so far.
+        self.projector: Projector | None = None
         # Every session knows the organisation's time zone (weeks, months, daily caps) and
         # its database (for the jobs its work enqueues).
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False,
@@ -199,10 +211,11 @@ class Database:
             return None
         return url.set(drivername="sqlite+pysqlite")
 
-    def sync_engine(self) -> Engine:
-        """A synchronous engine on the SQLite file, for one thread's own use. Its
-        transactions begin IMMEDIATE: a writer takes the lock before it reads, so it never
-        has to upgrade a read snapshot another writer has moved past."""
+    def sync_engine(self, *, write: bool = True) -> Engine:
+        """A synchronous engine on the SQLite file, for one thread's own use. A writer's
+        transactions begin IMMEDIATE: it takes the lock before it reads, so it never has to
+        upgrade a read snapshot another writer has moved past. A reader's begin a plain
+        BEGIN: one snapshot of the database (WAL) until it ends."""
         url = self.sync_engine_url()
         if url is None:
             raise RuntimeError("a synchronous engine is only made for an SQLite file")
@@ -210,7 +223,7 @@ class Database:
                                   max_overflow=0)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "connect", _writer_connection)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin_immediate if write else _begin)
         return engine
 
     @asynccontextmanager

@@ -29,7 +29,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     # The worker projects clicks too: the servers' projectors and this one take turns under
     # the database's lock, so clicks are processed even while every server is busy.
     projector = ClickProjector(db, hooks=[gamification_service.award_clicks])
-    db.settle_clicks, db.settle_click = projector.catch_up, projector.settle
+    db.projector = projector
     projector.start()
     ctx["projector"] = projector
 

@@ -165,5 +165,3 @@ class PgClickLog:
     def count(self, session: Session) -> int:
         return int(session.execute(text("SELECT count(*) FROM click_log")).scalar_one())
 
-
-ClickLog = SqliteClickLog | PgClickLog

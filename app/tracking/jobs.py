@@ -15,9 +15,9 @@ from app.tracking.visitors import rotate
 
 async def rotate_salt(ctx: JobContext) -> dict[str, str]:
     today = utcnow().date()
-    if ctx.db.settle_clicks is not None:
+    if ctx.db.projector is not None:
         # Yesterday's last clicks are decided with yesterday's visits before those go.
-        await ctx.db.settle_clicks()
+        await ctx.db.projector.catch_up()
     # Visits are kept one day longer than their salt: a click logged just before midnight
     # and projected after this job (a restart runs it first) is still decided against its
     # own day's visits. No address can be linked to them: the salt is gone.

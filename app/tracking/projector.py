@@ -42,7 +42,8 @@ POLL_SECONDS = 1.0
 # batch: under load a batch of hundreds costs little more than a batch of one.
 GATHER_SECONDS = 0.05
 _CURSOR = select(ClickProjection.log_position).where(ClickProjection.name == PROJECTION)
-_LOCK = _CURSOR.with_for_update()
+# The projectors' lock (PostgreSQL): whoever holds it may write what clicks count for.
+PROJECTORS_LOCK = _CURSOR.with_for_update()
 
 
 def _lag_histogram(registry: CollectorRegistry | None) -> Histogram:
@@ -148,7 +149,7 @@ class ClickProjector:
             self._lag.observe(max(0.0, (now - draft.occurred_at).total_seconds()))
 
     def _pg_batch(self, session: Session, click_log: PgClickLog) -> int:
-        session.execute(_LOCK).one()  # one projector at a time
+        session.execute(PROJECTORS_LOCK).one()  # one projector at a time
         entries = click_log.take(session, BATCH)
         if entries:
             self._project(session, entries)
@@ -215,6 +216,8 @@ class ClickProjector:
         """Clicks logged and not projected yet."""
         if self._sqlite is not None:
             sqlite_log = self._sqlite
+            if not sqlite_log.path.exists():
+                return 0  # nothing was ever logged (and looking must not make the file)
             position = await self._position()
             return int(await asyncio.to_thread(
                 self._with_log, lambda conn: sqlite_log.count_after(conn, position)))

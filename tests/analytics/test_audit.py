@@ -575,7 +575,7 @@ async def test_a_click_logged_before_midnight_and_projected_after_the_rotation(
     # The restart, just after midnight: rotate_salt runs at start-up, the projector
     # catches up with the log after it (the job's own settling of the log is left out
     # here: the visits it keeps must suffice).
-    api.db.settle_clicks = None
+    api.db.projector = None
     with at(utc(5, 0, 0) + timedelta(seconds=5)):
         await rotate_salt(JobContext(db=api.db, settings=settings, jobs=NoJobs()))
         projector = ClickProjector(api.db, hooks=[gamification_service.award_clicks])

@@ -41,8 +41,8 @@ async def _share(db: Database) -> tuple[str, str, str]:
 
 
 async def _selves(db: Database, share_id: str) -> list[bool]:
-    assert db.settle_clicks is not None
-    await db.settle_clicks()  # the app decides ``self`` right after each 302
+    assert db.projector is not None
+    await db.projector.catch_up()  # the app decides ``self`` right after each 302
     async with db.transaction() as session:
         clicks: Sequence[Click] = list(await session.scalars(
             select(Click).where(Click.share_id == share_id).order_by(Click.occurred_at)))

@@ -37,8 +37,8 @@ async def _code(db: Database) -> str:
 
 async def _clicks(db: Database) -> int:
     """Clicks recorded (the log's included: projected first)."""
-    if db.settle_clicks is not None:
-        await db.settle_clicks()
+    if db.projector is not None:
+        await db.projector.catch_up()
     async with db.sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(Click)) or 0)
 

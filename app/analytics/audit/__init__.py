@@ -16,19 +16,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import NullPool
 
 from app.analytics.audit.recompute import NoProgress, Progress, Recomputation
 from app.analytics.audit.repair import apply
 from app.analytics.audit.report import AuditReport, Difference
 from app.core.clock import utcnow
-from app.core.db import Database, click_log_path
-from app.models import ClickProjection
-from app.tracking.projection import PROJECTION
+from app.core.db import Database
+from app.tracking.projector import PROJECTORS_LOCK, ClickProjector
 
 __all__ = ["AuditReport", "Difference", "Progress", "audit", "pending_clicks"]
 
@@ -74,11 +71,6 @@ def _pending(count: int) -> Difference:
 
 async def pending_clicks(db: Database) -> int:
     """How many logged clicks the projector has not processed yet."""
-    from app.tracking.projector import ClickProjector
-
-    path = click_log_path(db.url)
-    if db.is_sqlite and (path is None or not path.exists()):
-        return 0  # nothing was ever logged
     projector = ClickProjector(db)
     try:
         return await projector.pending()
@@ -89,7 +81,6 @@ async def pending_clicks(db: Database) -> int:
 async def _project(db: Database) -> int:
     """Decide the pending clicks' flags and count them: the projector's work, done by it."""
     from app.gamification import service as gamification_service
-    from app.tracking.projector import ClickProjector
 
     projector = ClickProjector(db, hooks=[gamification_service.award_clicks])
     try:
@@ -109,8 +100,7 @@ async def _in_snapshot(db: Database, work: Callable[[Session], T], *, write: boo
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         if write:
             # The projectors' lock: no batch of clicks commits while we rewrite its counts.
-            await session.execute(select(ClickProjection.name).where(
-                ClickProjection.name == PROJECTION).with_for_update())
+            await session.execute(PROJECTORS_LOCK)
         result = await session.run_sync(work)
         if write:
             await session.commit()
@@ -120,7 +110,7 @@ async def _in_snapshot(db: Database, work: Callable[[Session], T], *, write: boo
 
 
 def _sqlite_snapshot(db: Database, work: Callable[[Session], T], write: bool) -> T:
-    engine = _sqlite_engine(db, write=write)
+    engine = db.sync_engine(write=write)
     try:
         with Session(engine) as session:
             result = work(session)  # the first statement begins the transaction
@@ -131,26 +121,3 @@ def _sqlite_snapshot(db: Database, work: Callable[[Session], T], write: bool) ->
             return result
     finally:
         engine.dispose()
-
-
-def _sqlite_engine(db: Database, *, write: bool) -> Engine:
-    """The SQLite file through the synchronous driver, whose transactions begin as we say:
-    ``BEGIN`` (a read snapshot in WAL mode) or ``BEGIN IMMEDIATE`` (the write lock first)."""
-    url = db.sync_engine_url()
-    if url is None:
-        raise RuntimeError("the audit reads an SQLite file or PostgreSQL")
-    engine = create_engine(url, connect_args={"timeout": 30}, poolclass=NullPool)
-
-    def connected(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # SQLAlchemy's BEGIN below, not the driver's
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    def begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    event.listen(engine, "connect", connected)
-    event.listen(engine, "begin", begin)
-    return engine
