@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from typing import Annotated
 
 import typer
@@ -37,6 +39,7 @@ def serve(
 
     from app.core import logs
     from app.core.migrate import upgrade
+    from app.tracking.projector_process import METRICS_ENV, ProjectorProcess
 
     settings = get_settings()
     try:
@@ -46,10 +49,26 @@ def serve(
     logs.configure()
     if not no_migrate:
         upgrade(settings.database_url)
-    uvicorn.run("app.main:served_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_config=None,
-                # The app reads X-Forwarded-For itself, from CHORUS_TRUSTED_PROXIES only.
-                proxy_headers=False)
+    # Clicks are projected in a process of its own: the web workers keep their core for
+    # the redirects (app.tracking.projector_process).
+    projector = ProjectorProcess()
+    os.environ[METRICS_ENV] = projector.metrics_dir  # for the web workers
+    projector.start()
+    # uvicorn ends by raising again the signal that stopped it, under the handler it found:
+    # this one notes it, so that the projector is stopped first, then the command dies of it.
+    stopped_by: list[int] = []
+    for caught in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(caught, lambda received, _frame: stopped_by.append(received))
+    try:
+        uvicorn.run("app.main:served_app", factory=True, host=host, port=port,
+                    workers=workers, access_log=False, log_config=None,
+                    # The app reads X-Forwarded-For itself, from CHORUS_TRUSTED_PROXIES only.
+                    proxy_headers=False)
+    finally:
+        projector.stop()
+    for signum in stopped_by[:1]:
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
 
 
 @cli.command()

@@ -235,12 +235,16 @@ class Server:
     log: Path
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU time of the server process so far (Linux), else None."""
-        try:
-            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        """User + system CPU time so far of the server process and its children (chorus
+        serve's projector process; Linux), else None."""
+        stats = _process_stats()
+        if self.process.pid not in stats:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        family, grew = {self.process.pid}, True
+        while grew:
+            grown = family | {pid for pid, (parent, _) in stats.items() if parent in family}
+            grew, family = grown != family, grown
+        return sum(stats[pid][1] for pid in family) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -250,6 +254,20 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+def _process_stats() -> dict[int, tuple[int, int]]:
+    """Every process's parent and CPU ticks (its own and its reaped children's)."""
+    stats: dict[int, tuple[int, int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]))
+    return stats
 
 
 def _chorus_executable() -> str:

@@ -28,6 +28,7 @@ from app.auth.schemas import (
 from app.auth.sessions import clear_session_cookies, set_session_cookies, sign_in
 from app.core.pagination import Cursor, Limit, Page
 from app.core.routing import ChorusRoute, DbSession
+from app.core.slices import json_array
 from app.models.enums import Role
 
 router = APIRouter(prefix="/api/v1", route_class=ChorusRoute)
@@ -94,11 +95,14 @@ async def import_users(
     _admin: AdminOnly, session: DbSession,
     csv_text: Annotated[str, Body(media_type="text/csv", max_length=5 * 1024 * 1024,
                                   description="CSV with the header email,name,role,group.")],
-) -> ImportResult:
+) -> Response:
     """Create or update users from CSV, all rows or none (per-row errors on failure)."""
     users, created, updated = await users_service.import_csv(session, csv_text)
-    return ImportResult(created=created, updated=updated,
-                        users=await users_service.to_read(session, users))
+    # An ImportResult of thousands of users, serialised a slice at a time, not by FastAPI
+    # in one go (app.core.slices).
+    users_json = await json_array(await users_service.to_read(session, users))
+    return Response(b'{"created":%d,"updated":%d,"users":%s}' % (created, updated, users_json),
+                    media_type="application/json")
 
 
 @router.get("/users/{user_id}", response_model=UserRead, tags=["users"])

@@ -1,4 +1,4 @@
-"""The CSV import's database work: a few statements for the whole file, whatever its length.
+"""The CSV import's database work: a few statements for each slice of the file's rows.
 
 ``users.import_csv`` validates the file; ``apply_rows`` then does what handling the rows one
 by one would do (``users.get_by_email``, then ``users.create`` for a new address, or
@@ -6,10 +6,11 @@ by one would do (``users.get_by_email``, then ``users.create`` for a new address
 ``users.group_by_name`` and ``users.set_groups`` when the row names groups), with the same
 outcome: the same users, fields, groups, memberships, counts and last-admin refusal. It
 reads first (the rows' users and groups, and the active admins when a row demotes one),
-works every row out in memory in file order, and only then writes: one INSERT of the new
-groups, one of the new users, one UPDATE of the changed users, and one DELETE and one
-INSERT of the memberships replaced (each a single executemany, or a single statement whose
-list of values is one bound parameter). On SQLite the write lock is held for those
+works every row out in memory in file order, and only then writes: INSERTs of the new
+groups and of the new users, an UPDATE of the changed users, and a DELETE and an INSERT of
+the memberships replaced (each an executemany, or a statement whose list of values is one
+bound parameter), one of each per slice of ``app.core.slices.SLICE`` rows: the event loop
+answers other requests between slices. On SQLite the write lock is held for those
 statements and the response, not for several queries per row.
 
 Neither ``create`` nor ``update`` as the import used them hashes a password, revokes a
@@ -45,6 +46,7 @@ from app.auth.users import LAST_ADMIN, active_admin_count
 from app.core.clock import utcnow
 from app.core.db import new_id, table
 from app.core.errors import Conflict
+from app.core.slices import each, in_slices
 from app.models import Group, User, user_groups
 from app.models.enums import Role
 
@@ -108,17 +110,22 @@ async def apply_rows(session: AsyncSession, rows: Sequence[_Row]
                      ) -> tuple[list[User], int, int]:
     """Create or update the rows' users; their users in row order, created, updated."""
     # Reads: nothing is written before every row has been worked out.
+    # Reads and writes go a slice of rows at a time, and so does the work between them
+    # (app.core.slices): a file of thousands of rows must not hold the event loop.
     keys = list(dict.fromkeys(row.email.strip().lower() for row in rows))  # as get_by_email
-    people: dict[str, _Person] = {
-        user.email: _Person(id=user.id, email=user.email, name=user.name, role=user.role,
-                            active=user.active, user=user, created_at=user.created_at)
-        for user in await session.scalars(select(User).where(one_of(session, User.email, keys)))
-    }
+    people: dict[str, _Person] = {}
+    async for emails in in_slices(keys):
+        for user in await session.scalars(select(User).where(one_of(session, User.email,
+                                                                    emails))):
+            people[user.email] = _Person(id=user.id, email=user.email, name=user.name,
+                                         role=user.role, active=user.active, user=user,
+                                         created_at=user.created_at)
     names = list(dict.fromkeys(name for row in rows for name in row.groups))
-    group_ids: dict[str, str] = {
-        name: gid for name, gid in await session.execute(
-            select(Group.name, Group.id).where(one_of(session, Group.name, names)))
-    } if names else {}
+    group_ids: dict[str, str] = {}
+    async for group_names in in_slices(names):
+        found = await session.execute(
+            select(Group.name, Group.id).where(one_of(session, Group.name, group_names)))
+        group_ids.update({name: gid for name, gid in found})
 
     stamp = _stamps()
     new_groups: list[dict[str, Any]] = []
@@ -134,7 +141,7 @@ async def apply_rows(session: AsyncSession, rows: Sequence[_Row]
                                "created_at": now})
         return group_ids[name]
 
-    for row in rows:
+    async for row in each(rows):
         now = stamp()
         person = people.get(row.email.strip().lower())
         if person is None:  # users.create
@@ -167,34 +174,33 @@ async def apply_rows(session: AsyncSession, rows: Sequence[_Row]
     born = [p for p in touched if p.user is None]
     changed = [p for p in touched if p.user is not None and p.changed_at is not None]
     regrouped = [p for p in touched if p.group_ids is not None]
-    new_users = [new_user_values(p) for p in born]
-    objects = {p.id: _persistent(User(**values)) for p, values in zip(born, new_users,
-                                                                       strict=True)}
+    new_users = [new_user_values(p) async for p in each(born)]
+    objects = {p.id: _persistent(User(**values)) async for p, values in each(zip(
+        born, new_users, strict=True))}
 
-    # Writes: a handful of statements.
-    if new_groups:
-        await session.execute(insert(table(Group)), new_groups)
-    if new_users:
-        await session.execute(insert(table(User)), new_users)
-    if changed:
-        users = table(User)
-        await session.execute(
-            update(users).where(users.c.id == bindparam("b_id")).values(
-                name=bindparam("b_name"), role=bindparam("b_role"),
-                updated_at=bindparam("b_updated_at")),
-            [{"b_id": p.id, "b_name": p.name, "b_role": p.role, "b_updated_at": p.changed_at}
-             for p in changed])
-    stale = [p.id for p in regrouped if p.user is not None]
-    if stale:
+    # Writes: a few statements a slice.
+    async for group_rows in in_slices(new_groups):
+        await session.execute(insert(table(Group)), group_rows)
+    async for user_rows in in_slices(new_users):
+        await session.execute(insert(table(User)), user_rows)
+    users = table(User)
+    renamed = (update(users).where(users.c.id == bindparam("b_id"))
+               .values(name=bindparam("b_name"), role=bindparam("b_role"),
+                       updated_at=bindparam("b_updated_at")))
+    async for persons in in_slices(changed):
+        await session.execute(renamed, [{"b_id": p.id, "b_name": p.name, "b_role": p.role,
+                                         "b_updated_at": p.changed_at} for p in persons])
+    async for user_ids in in_slices([p.id for p in regrouped if p.user is not None]):
         await session.execute(delete(user_groups)
-                              .where(one_of(session, user_groups.c.user_id, stale)))
+                              .where(one_of(session, user_groups.c.user_id, user_ids)))
     links = [{"user_id": p.id, "group_id": g} for p in regrouped for g in p.group_ids or ()]
-    if links:
-        await session.execute(insert(user_groups), links)
+    async for link_rows in in_slices(links):
+        await session.execute(insert(user_groups), link_rows)
 
     # The session's users as the statements left the rows.
-    session.add_all(objects.values())
-    for person in changed:
+    async for made in in_slices(list(objects.values())):
+        session.add_all(made)
+    async for person in each(changed):
         assert person.user is not None
         for key, value in (("name", person.name), ("role", person.role),
                            ("updated_at", person.changed_at)):

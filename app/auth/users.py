@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from app.core.errors import Conflict, Invalid, NotFound
 from app.core.pagination import SortKey, keyset, page_of
 from app.core.references import known_ids, linked_ids, replace_links
 from app.core.schemas import storable
+from app.core.slices import each, in_slices
 from app.core.types import Email, Name
 from app.models import Group, PolicyAcceptance, Topic, User, user_groups, user_topics
 from app.models.enums import Role
@@ -65,18 +65,23 @@ async def accepted_policy_versions(session: AsyncSession, user_ids: Sequence[str
 
 
 async def to_read(session: AsyncSession, users: Sequence[User]) -> list[UserRead]:
-    groups, topics = await memberships(session, [u.id for u in users])
-    accepted = await accepted_policy_versions(session, [u.id for u in users])
-    return [
-        UserRead(
-            id=u.id, email=u.email, name=u.name, role=Role(u.role), group_ids=groups[u.id],
-            topic_ids=topics[u.id], follower_counts=dict(u.follower_counts or {}),
-            leaderboard_opt_out=u.leaderboard_opt_out, active=u.active, created_at=u.created_at,
-            language=u.language, reminders_opt_out=u.reminders_opt_out,
-            policy_accepted_version=accepted.get(u.id),
-        )
-        for u in users
-    ]
+    read: list[UserRead] = []
+    async for some in in_slices(users):  # an import answers with thousands
+        ids = [u.id for u in some]
+        groups, topics = await memberships(session, ids)
+        accepted = await accepted_policy_versions(session, ids)
+        read += [
+            UserRead(
+                id=u.id, email=u.email, name=u.name, role=Role(u.role), group_ids=groups[u.id],
+                topic_ids=topics[u.id], follower_counts=dict(u.follower_counts or {}),
+                leaderboard_opt_out=u.leaderboard_opt_out, active=u.active,
+                created_at=u.created_at, language=u.language,
+                reminders_opt_out=u.reminders_opt_out,
+                policy_accepted_version=accepted.get(u.id),
+            )
+            async for u in each(some)
+        ]
+    return read
 
 
 async def read_one(session: AsyncSession, user: User) -> UserRead:
@@ -230,14 +235,14 @@ class _Row:
     groups: list[str] = field(default_factory=list)
 
 
-def _parse_rows(text: str) -> list[_Row]:
+async def _parse_rows(text: str) -> list[_Row]:
     try:
-        return _parse_csv(text)
+        return await _parse_csv(text)
     except csv.Error as exc:
         raise Invalid(f"The file is not valid CSV: {exc}.", loc=["body"]) from exc
 
 
-def _parse_csv(text: str) -> list[_Row]:
+async def _parse_csv(text: str) -> list[_Row]:
     if not storable(text):
         raise Invalid("The CSV holds a NUL character or invalid Unicode.", loc=["body"])
     # Excel's "CSV UTF-8" starts with a byte-order mark; newline="" lets csv see bare CRs.
@@ -251,7 +256,9 @@ def _parse_csv(text: str) -> list[_Row]:
     rows: list[_Row] = []
     errors: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
+    # Checking thousands of rows takes a while: a slice at a time, so that redirects and
+    # other requests are answered meanwhile.
+    async for line, raw in each(enumerate(reader, start=2)):
         if None in raw:
             errors.append({"loc": ["row", line], "msg": "more cells than columns"})
             continue
@@ -302,6 +309,4 @@ async def import_csv(session: AsyncSession, text: str) -> tuple[list[User], int,
     """
     from app.auth.user_import import apply_rows
 
-    # Checking thousands of rows takes a while: off the event loop, so that redirects and
-    # other requests are answered meanwhile.
-    return await apply_rows(session, await asyncio.to_thread(_parse_rows, text))
+    return await apply_rows(session, await _parse_rows(text))

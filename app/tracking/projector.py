@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Histogram
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from app.core.clock import utcnow
@@ -42,6 +42,11 @@ POLL_SECONDS = 1.0
 # batch: under load a batch of hundreds costs little more than a batch of one.
 GATHER_SECONDS = 0.05
 _CURSOR = select(ClickProjection.log_position).where(ClickProjection.name == PROJECTION)
+# Projected entries are deleted from the log's file once this many wait, or once the log
+# has been quiet this long.
+TRIM_ENTRIES = 5000
+TRIM_IDLE_SECONDS = 2.0
+_ANY_LOGGED = text("SELECT 1 FROM click_log LIMIT 1")
 # The projectors' lock (PostgreSQL): whoever holds it may write what clicks count for.
 PROJECTORS_LOCK = _CURSOR.with_for_update()
 
@@ -73,6 +78,7 @@ class ClickProjector:
         self._engine: Engine | None = None
         self._log_conn: Any = None
         self._seen = -1  # the last log seq known to be projected, by anyone
+        self._trimmed, self._trimmed_at = 0, time.monotonic()  # deleted from the log's file
 
     # ------------------------------------------------------------------ running
 
@@ -112,6 +118,16 @@ class ClickProjector:
                 total += done
                 if done < BATCH:
                     return total
+
+    async def catch_up_if_new(self) -> int:
+        """:meth:`catch_up` when the log holds something not projected yet, without taking
+        the projectors' lock when it does not (a process polling the log asks often)."""
+        if self._pg is not None:
+            async with self._db.engine.connect() as conn:
+                if (await conn.execute(_ANY_LOGGED)).first() is None:
+                    return 0
+        # On SQLite a batch first looks past the last position it knows, without the lock.
+        return await self.catch_up()
 
     async def close(self) -> None:
         self._closing = True
@@ -162,6 +178,7 @@ class ClickProjector:
             self._engine = self._db.sync_engine()
             self._log_conn = click_log.connect()
         if self._seen >= 0 and not click_log.after(self._log_conn, self._seen, 1):
+            self._trim(click_log, idle=True)
             return 0, []  # nothing new: no need for the database's write lock
         started = time.perf_counter()
         with Session(self._engine, info={"tz": self._db.tz, "database": self._db}) as session:
@@ -179,10 +196,21 @@ class ClickProjector:
             works: list[AfterCommit] = session.info.pop("after_commit", [])
         self._seen = last
         self._observe(entries)
-        click_log.trim(self._log_conn, last)
+        self._trim(click_log, idle=False)
         log.debug("projected %d clicks in %.1f ms", len(entries),
                   (time.perf_counter() - started) * 1000)
         return len(entries), works
+
+    def _trim(self, click_log: SqliteClickLog, *, idle: bool) -> None:
+        """Delete projected entries from the log's file now and then, not after every batch:
+        each delete is a commit of that file, which the redirects' writer then waits for."""
+        behind = self._seen - self._trimmed
+        if behind <= 0:
+            return
+        if behind >= TRIM_ENTRIES or (idle and time.monotonic() - self._trimmed_at
+                                      >= TRIM_IDLE_SECONDS):
+            click_log.trim(self._log_conn, self._seen)
+            self._trimmed, self._trimmed_at = self._seen, time.monotonic()
 
     def _dispose(self) -> None:
         if self._log_conn is not None:

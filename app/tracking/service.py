@@ -133,8 +133,11 @@ class Targets:
             if len(self._known) >= self.MAX:
                 self._known.clear()
             self._known[code] = hit
+        found = hit[1]
+        if found.done() and not found.cancelled() and found.exception() is None:
+            return found.result()  # the usual case: no wrapping future to make and await
         try:
-            return await asyncio.shield(hit[1])
+            return await asyncio.shield(found)
         except Exception:
             if self._known.get(code) is hit:
                 del self._known[code]  # the next request tries again
