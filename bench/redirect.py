@@ -475,8 +475,11 @@ def more_figures(bare: Server, chorus: Server, code: str, url: str, bare_rps: fl
     phases.drain_seconds(url)
     if not sustained or not shutil.which("wrk"):
         return
-    rates = sorted({round(chorus_rps * 0.95), round(bare_rps * 0.5), round(bare_rps * 0.4),
-                    round(bare_rps * GOAL_SUSTAINED)}, reverse=True)
+    # Paced no faster than the burst managed: a rate the server cannot answer says nothing
+    # about the projection.
+    ceiling = chorus_rps * 0.95
+    rates = sorted({round(min(ceiling, bare_rps * share))
+                    for share in (1.0, 0.4, GOAL_SUSTAINED)}, reverse=True)
     for rate in rates:
         if rate <= 0:
             continue

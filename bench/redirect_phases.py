@@ -20,7 +20,9 @@ from pathlib import Path
 import httpx
 
 LAG_METRIC = "chorus_click_projection_lag_seconds"
-KEEPS_UP_SECONDS = 2.0  # "the projection keeps up": its lag stays within this
+KEEPS_UP_SECONDS = 2.0
+PACED_CONNECTIONS = 64  # more connections, longer waits: wrk waits in whole milliseconds
+CALIBRATION_SECONDS = 5.0  # "the projection keeps up": its lag stays within this
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -106,27 +108,41 @@ function delay() return gap end
 """
 
 
-def paced_run(base: str, code: str, url: str, rate: float, seconds: float,
-              user_agent: str, connections: int = 32) -> Paced:
-    """wrk at about ``rate`` requests/s (each connection waits between requests) for
-    ``seconds``; the projection keeps up when its lag's p99 stays within
-    ``KEEPS_UP_SECONDS`` and what is left to project at the end drains within as long."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise RuntimeError("the sustained figure needs wrk")
-    gap_ms = max(1, round(connections * 1000 / rate))
+def _wrk_paced(wrk: str, target: str, user_agent: str, connections: int, gap_ms: int,
+               seconds: float) -> float:
+    """wrk with each connection waiting ``gap_ms`` after each answer; the rate achieved."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_PACED_SCRIPT.format(gap=gap_ms))
-    before = lag_buckets(base)
     try:
         result = subprocess.run(
             [wrk, "-t2", f"-c{connections}", f"-d{round(seconds)}s", "-s", script.name,
-             "-H", f"User-Agent: {user_agent}", f"{base}/s/{code}"],
+             "-H", f"User-Agent: {user_agent}", target],
             capture_output=True, text=True, timeout=seconds + 60, check=False)
     finally:
         Path(script.name).unlink(missing_ok=True)
     total = re.search(r"(\d+) requests in ([\d.]+)s", result.stdout)
-    achieved = int(total.group(1)) / float(total.group(2)) if total else 0.0
+    return int(total.group(1)) / float(total.group(2)) if total else 0.0
+
+
+def paced_run(base: str, code: str, url: str, rate: float, seconds: float,
+              user_agent: str, connections: int = PACED_CONNECTIONS) -> Paced:
+    """wrk at about ``rate`` requests/s for ``seconds``; the projection keeps up when its
+    lag's p99 stays within ``KEEPS_UP_SECONDS`` and what is left to project at the end
+    drains within as long. A connection waits between an answer and its next request, so a
+    short run first measures how long answers take at this rate, and the wait is set so
+    that wait and answer together make the rate."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("the sustained figure needs wrk")
+    target = f"{base}/s/{code}"
+    cycle_ms = connections * 1000 / rate
+    trial = _wrk_paced(wrk, target, user_agent, connections, round(cycle_ms),
+                       CALIBRATION_SECONDS)
+    answer_ms = max(0.0, connections * 1000 / trial - round(cycle_ms)) if trial else 0.0
+    gap_ms = max(0, round(cycle_ms - answer_ms))
+    drain_seconds(url, limit=30.0)
+    before = lag_buckets(base)
+    achieved = _wrk_paced(wrk, target, user_agent, connections, gap_ms, seconds)
     drain = drain_seconds(url, limit=30.0)
     p99 = lag_quantile(before, lag_buckets(base), 0.99)
     keeps_up = (drain is not None and drain <= KEEPS_UP_SECONDS and p99 is not None

@@ -84,12 +84,16 @@ class SqliteClickLog:
         database = make_url(url).database
         return cls(path, Path(database)) if path is not None and database else None
 
-    def connect(self) -> sqlite3.Connection:
+    def connect(self, *, durable: bool = True) -> sqlite3.Connection:
+        """A connection to the log's file. Durable (the writer's): a commit that returned is
+        on disk before the 302 leaves. Not durable (the projector's, which only reads and
+        trims): its deletes are not flushed, so they neither wait for the disk nor hold the
+        writer waiting; a trim lost in a crash is made again, as the cursor says what is
+        projected (and WAL keeps the file sound either way)."""
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                                check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit that returned is on disk before the 302 leaves.
-        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         conn.execute("PRAGMA busy_timeout=30000")
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'click_log'").fetchone() is None:
             # The migrations made it beside the database; a database restored or copied

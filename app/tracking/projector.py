@@ -176,7 +176,7 @@ class ClickProjector:
     def _sqlite_batch(self, click_log: SqliteClickLog) -> tuple[int, list[AfterCommit]]:
         if self._engine is None:
             self._engine = self._db.sync_engine()
-            self._log_conn = click_log.connect()
+            self._log_conn = click_log.connect(durable=False)
         if self._seen >= 0 and not click_log.after(self._log_conn, self._seen, 1):
             self._trim(click_log, idle=True)
             return 0, []  # nothing new: no need for the database's write lock
