@@ -14,10 +14,13 @@ and, for chorus, the clicks stored in the database against the 302s the client r
 equal; wrk drops the requests in flight when its time is up, which the server still
 records). Then, for chorus (issue 13): the projection lag (p50/p99 from a click to its
 derived totals, from the server's own histogram) during the timed run and the time to drain
-what is left after it; the sustained rate (the highest paced rate, tried from the burst's
-down to 0.3 of bare, at which the projection keeps up for 30 s: lag p99 and drain within
-2 s; needs wrk); the latency one person sees on an idle server (one connection, 20 ms
-between requests); and the latency of redirects made while an admin imports 6,000 users.
+what is left after it; the sustained rate (the highest paced rate, tried from bare's or
+the burst's, whichever is lower, down to 0.3 of bare, at which the projection keeps up for
+30 s: lag p99 and drain within 2 s; wrk's wait after each answer is set from the answer
+time a 5 s trial measures; needs wrk); the latency one person sees on an idle server (one
+connection, 20 ms between requests); and the latency of redirects made while an admin
+imports 6,000 users (from a process of its own). Server CPU counts chorus serve's
+projector process too.
 It is a measurement, not an assertion: it exits 0 whatever it finds.
 
     .venv/bin/python -m bench.redirect
@@ -582,7 +585,8 @@ def print_report(target: Target, client: str, concurrency: int, duration: float,
         print("  note: the client spent more CPU per request than the bare server: bare's req/s "
               "is the client's ceiling on this machine, not the server's")
     if target.is_postgres:
-        print("  note: server CPU is the uvicorn process only; PostgreSQL's own CPU is not in it")
+        print("  note: server CPU is chorus serve and its projector process; PostgreSQL's "
+              "own CPU is not in it")
     ratio = chorus.rps / bare.rps if bare.rps else 0.0
     goal_ratio = GOAL_RATIO_PG if target.is_postgres else GOAL_RATIO
     print(f"ratio chorus/bare req/s = {ratio:.3f}   goal ≥ {goal_ratio}: "
