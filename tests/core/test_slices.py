@@ -7,8 +7,10 @@ import json
 import time
 from collections.abc import AsyncIterator
 
+import pytest
 from pydantic import BaseModel, TypeAdapter
 
+from app.core import slices
 from app.core.slices import each, in_slices, json_array
 
 
@@ -25,7 +27,40 @@ async def _turns_during(work: asyncio.Task[object]) -> int:
     return turns
 
 
-async def test_each_yields_every_item_in_order_and_gives_the_loop_turns() -> None:
+@pytest.fixture
+def turns_asked(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays ``app.core.slices`` sleeps for (each a turn given to the loop)."""
+    asked: list[float] = []
+    real = asyncio.sleep
+
+    async def sleep(delay: float) -> None:
+        asked.append(delay)
+        await real(delay)
+
+    monkeypatch.setattr(slices.asyncio, "sleep", sleep)
+    return asked
+
+
+@pytest.mark.parametrize(("step", "turns"), [(2.5, 10), (2.0, 6), (3.0, 10)])
+async def test_each_gives_the_loop_a_turn_once_its_time_is_up(
+        monkeypatch: pytest.MonkeyPatch, turns_asked: list[float], step: float,
+        turns: int) -> None:
+    """20 items, each taking ``step`` ms of a fake clock, in turns of 5 ms: a turn after
+    the item that reaches or passes the turn's end (worked out by hand)."""
+    now = [0.0]
+    # Milliseconds, so that the sums stay exact.
+    monkeypatch.setattr(slices.time, "perf_counter", lambda: now[0])
+
+    def work(n: int) -> int:
+        now[0] += step
+        return n
+
+    done = [work(n) async for n in each(range(20), seconds=5)]
+    assert done == list(range(20))
+    assert turns_asked == [0] * turns
+
+
+async def test_each_lets_other_tasks_run_between_turns() -> None:
     def slow(n: int) -> int:
         time.sleep(0.002)  # a row's worth of work, without giving the loop a turn
         return n
@@ -36,8 +71,7 @@ async def test_each_yields_every_item_in_order_and_gives_the_loop_turns() -> Non
     task: asyncio.Task[object] = asyncio.ensure_future(work())
     turns = await _turns_during(task)
     assert task.result() == list(range(20))
-    # 40 ms of work in turns of 5 ms: the loop ran between them (none in one sitting).
-    assert turns >= 4
+    assert turns >= 4  # 40 ms of work in turns of 5 ms: not in one sitting
 
 
 async def test_each_of_fast_items_does_not_hand_out_a_turn_per_item() -> None:
@@ -45,16 +79,17 @@ async def test_each_of_fast_items_does_not_hand_out_a_turn_per_item() -> None:
         _collect(each(range(10_000), seconds=60)))
     turns = await _turns_during(task)
     assert task.result() == list(range(10_000))
-    assert turns <= 2
+    assert turns == 1  # the watcher's first look; the work then ran in one sitting
 
 
 async def _collect(items: AsyncIterator[int]) -> list[int]:
     return [n async for n in items]
 
 
-async def test_in_slices_cuts_and_keeps_order() -> None:
+async def test_in_slices_cuts_and_keeps_order(turns_asked: list[float]) -> None:
     assert [list(s) async for s in in_slices(list(range(7)), size=3)] == [
         [0, 1, 2], [3, 4, 5], [6]]
+    assert turns_asked == [0, 0]  # between slices, not before the first
     assert [s async for s in in_slices([], size=3)] == []
 
 
