@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 
 log = logging.getLogger("chorus.tracking")
 
@@ -38,6 +39,7 @@ NICENESS = 10
 # metrics are in this folder.
 METRICS_ENV = "CHORUS_PROJECTOR_METRICS"
 _PARENT_ENV = "CHORUS_PROJECTOR_PARENT"
+_METRICS_PREFIX = "chorus-projector-metrics-"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -46,7 +48,8 @@ class ProjectorProcess:
     whatever the number of web workers)."""
 
     def __init__(self) -> None:
-        self.metrics_dir = tempfile.mkdtemp(prefix="chorus-projector-metrics-")
+        _forget_dead_metrics()
+        self.metrics_dir = tempfile.mkdtemp(prefix=f"{_METRICS_PREFIX}{os.getpid()}-")
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
@@ -98,6 +101,25 @@ class ProjectorProcess:
         if self._thread is not None:
             self._thread.join(timeout=STOP_SECONDS)
         shutil.rmtree(self.metrics_dir, ignore_errors=True)
+
+
+def _forget_dead_metrics() -> None:
+    """Remove the metrics folders of commands that died without stopping (``kill -9``): each
+    is named after its command's pid."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_METRICS_PREFIX}*-*"):
+        pid = folder.name.removeprefix(_METRICS_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's
+    return True
 
 
 # --------------------------------------------------------------------------- the child

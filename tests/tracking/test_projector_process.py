@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -111,9 +112,12 @@ async def test_the_projector_dies_with_a_killed_serve(db_url: str, tmp_path: Pat
         os.kill(process.pid, signal.SIGKILL)
         assert process.wait(timeout=10) == -signal.SIGKILL
         assert await _gone(projector), "the projector outlived chorus serve"
+    left = list(Path(tempfile.gettempdir()).glob(f"chorus-projector-metrics-{process.pid}-*"))
+    assert left  # what a kill leaves behind, until the next start
     # Nothing projects now: a click logged by the next start waits for that start's
     # projector, which the restart provides.
     async with server.running() as (base, _):
         await _click(base, code)
         await settled(db_url, timeout=10)
     assert await pending(db_url) == 0
+    assert not any(folder.exists() for folder in left)  # the next start removed it
