@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from pydantic import BaseModel, TypeAdapter
@@ -28,8 +28,10 @@ async def _turns_during(work: asyncio.Task[object]) -> int:
 
 
 @pytest.fixture
-def turns_asked(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The delays ``app.core.slices`` sleeps for (each a turn given to the loop)."""
+def turns_asked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """The delays ``app.core.slices`` sleeps for (each a turn given to the loop); every
+    turn must also leave a moment to the process's other threads ("threads", recorded
+    after the turn)."""
     asked: list[float] = []
     real = asyncio.sleep
 
@@ -37,8 +39,15 @@ def turns_asked(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         asked.append(delay)
         await real(delay)
 
+    def threads() -> None:
+        assert asked and asked[-1] == 0, "the threads' moment comes after the loop's turn"
+        asked.append(-1)
+
     monkeypatch.setattr(slices.asyncio, "sleep", sleep)
-    return asked
+    monkeypatch.setattr(slices, "let_other_threads_run", threads)
+    yield asked
+    # Every loop turn (0) was followed by the threads' moment (-1).
+    assert asked == [0, -1] * (len(asked) // 2)
 
 
 @pytest.mark.parametrize(("step", "turns"), [(2.5, 10), (2.0, 6), (3.0, 10)])
@@ -57,7 +66,7 @@ async def test_each_gives_the_loop_a_turn_once_its_time_is_up(
 
     done = [work(n) async for n in each(range(20), seconds=5)]
     assert done == list(range(20))
-    assert turns_asked == [0] * turns
+    assert turns_asked[::2] == [0] * turns and len(turns_asked) == 2 * turns
 
 
 async def test_each_lets_other_tasks_run_between_turns() -> None:
@@ -89,8 +98,20 @@ async def _collect(items: AsyncIterator[int]) -> list[int]:
 async def test_in_slices_cuts_and_keeps_order(turns_asked: list[float]) -> None:
     assert [list(s) async for s in in_slices(list(range(7)), size=3)] == [
         [0, 1, 2], [3, 4, 5], [6]]
-    assert turns_asked == [0, 0]  # between slices, not before the first
-    assert [s async for s in in_slices([], size=3)] == []
+    assert turns_asked[::2] == [0, 0]  # between slices, not before the first
+    assert len(turns_asked) == 4
+    nothing: list[int] = []
+    assert [s async for s in in_slices(nothing, size=3)] == []
+
+
+def test_other_threads_get_a_moment_without_the_gil(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long enough for the operating system to wake a thread waiting for the GIL (a
+    sleep lets go of it); short enough to cost little at one a turn."""
+    slept: list[float] = []
+    monkeypatch.setattr(slices.time, "sleep", slept.append)
+    slices.let_other_threads_run()
+    assert slept == [slices.THREADS_SECONDS]
+    assert 0.0001 <= slices.THREADS_SECONDS <= slices.TURN_SECONDS / 5
 
 
 async def test_json_array_is_what_pydantic_makes_of_the_list() -> None:
