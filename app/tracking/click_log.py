@@ -1,8 +1,8 @@
 """The click log: the one row a redirect writes before its 302 (CONTRACT §4 durability).
 
 On an SQLite file the log is a file of its own beside the database (``click_log_path``),
-written through the ``sqlite3`` module directly: a batch is one ``executemany`` on a
-prepared insert and one commit, and no transaction of the app's ever holds its lock. Its
+written through the ``sqlite3`` module directly: a batch is one multi-row insert and one
+commit, and no transaction of the app's ever holds its lock. Its
 ``seq`` is SQLite's autoincrement rowid: writers are serialised, so ``seq`` is the order
 clicks were committed in, and the projector's cursor is a position in it.
 
@@ -15,6 +15,7 @@ later ``seq`` is still taken, once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -66,12 +67,19 @@ _CREATE = str(CreateTable(ClickLogEntry.__table__, if_not_exists=True).compile( 
     dialect=sqlite_dialect.dialect()))
 
 
+@functools.cache  # at most ROWS_PER_STATEMENT texts
+def _insert(rows: int) -> str:
+    """An insert of ``rows`` rows (sqlite3 keeps each prepared, by its text)."""
+    values = f"({', '.join('?' * len(COLUMNS))})"
+    return f"INSERT INTO click_log ({', '.join(COLUMNS)}) VALUES {', '.join([values] * rows)}"
+
+
 class SqliteClickLog:
     """The log in its own SQLite file; each method takes a connection from :meth:`connect`
     (one per thread)."""
 
-    _INSERT = (f"INSERT INTO click_log ({', '.join(COLUMNS)}) "
-               f"VALUES ({', '.join('?' * len(COLUMNS))})")
+    # Rows per insert statement (12 parameters each; SQLite allows 32,766 since 3.32).
+    ROWS_PER_STATEMENT = 256
 
     def __init__(self, path: Path, database: Path | None = None) -> None:
         self.path = path
@@ -91,7 +99,8 @@ class SqliteClickLog:
         writer waiting; a trim lost in a crash is made again, as the cursor says what is
         projected (and WAL keeps the file sound either way)."""
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
+                               check_same_thread=False,
+                               cached_statements=self.ROWS_PER_STATEMENT + 16)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -113,9 +122,15 @@ class SqliteClickLog:
         return int(row[0] or 0) if row else 0
 
     def append(self, conn: sqlite3.Connection, rows: Sequence[LogRow]) -> None:
+        """``rows`` in one transaction, as few statements as can hold them: each call into
+        SQLite lets go of the GIL and must wait to take it back from the event loop's
+        thread, so ``executemany`` (a step per row) made the batch wait once per click."""
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(self._INSERT, rows)
+            step = self.ROWS_PER_STATEMENT
+            for start in range(0, len(rows), step):
+                chunk = rows[start:start + step]
+                conn.execute(_insert(len(chunk)), [value for row in chunk for value in row])
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import logging
 import os
 import shutil
@@ -35,6 +36,8 @@ POLL_SECONDS = 0.05
 RESTART_SECONDS = 1.0
 STOP_SECONDS = 30.0
 NICENESS = 10
+# The collector's thresholds in the projector's process (CPython's: 700, 10, 10).
+GC_THRESHOLDS = (100_000, 50, 100)
 # Set by chorus serve for its web workers: a projector process runs beside them, and its
 # metrics are in this folder.
 METRICS_ENV = "CHORUS_PROJECTOR_METRICS"
@@ -165,6 +168,7 @@ async def _project(parent: int) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
+    tune_collector()
     log.info("click projector started")
     try:
         while not stopping.is_set():
@@ -189,6 +193,15 @@ async def _project(parent: int) -> None:
             await pool.aclose()
         await db.dispose()
         log.info("click projector stopped")
+
+
+def tune_collector() -> None:
+    """A batch makes a few hundred thousand short-lived objects and few cycles: the
+    collector's default (a pass every 700 allocations) cost a fifth of the projection's
+    CPU. Startup's objects are frozen out of its sight, as in the web workers."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def main() -> None:

@@ -70,7 +70,7 @@ async def share_created(session: AsyncSession, share: Share) -> None:
 def clicks_created(session: Session, clicks: Sequence[RecordedClick]) -> None:
     """Every click but bots' (self-clicks included, flagged: the receiver decides)."""
     emit_sync(session, EventType.click_created,
-              [click_payload(c) for c in clicks if not c.bot])
+              (click_payload(c) for c in clicks if not c.bot))
 
 
 async def conversion_created(session: AsyncSession, conversion: Conversion) -> None:
@@ -114,7 +114,7 @@ async def points_awarded(session: AsyncSession, *, key: str, user_id: str, kind:
 def clicks_awarded(session: Session, awards: Sequence[tuple[RecordedClick, int]]) -> None:
     """The click ledger entries of a batch that moved the points (a click past the day's
     cap, or not unique, is in the ledger with 0 points: no event)."""
-    emit_sync(session, EventType.points_awarded, [
+    emit_sync(session, EventType.points_awarded, (
         points_payload(key=f"click:{click.click_id}", user_id=click.advocate_id, kind="click",
                        points=points, occurred_at=click.occurred_at, share_id=click.share_id)
-        for click, points in awards if points])
+        for click, points in awards if points))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, cast
 
@@ -78,21 +78,24 @@ def event_ids(count: int) -> list[str]:
 
 
 def emit_sync(session: Session, type: EventType | str,
-              payloads: Sequence[Mapping[str, Any]]) -> list[str]:
+              payloads: Iterable[Mapping[str, Any]]) -> list[str]:
     """Write an event of ``type`` per payload in ``session``'s transaction; their delivery
-    job is sent once it commits. Returns the events' ids (none when nobody subscribes)."""
-    if not payloads:
-        return []
+    job is sent once it commits. Returns the events' ids (none when nobody subscribes).
+    ``payloads`` is only read when somebody subscribes: the click projector passes a
+    generator, so that a program without webhooks builds no payload per click."""
     kind = EventType(type)
     conn = session.connection()
     if kind.value not in subscribed_types(conn):
         return []
-    ids = event_ids(len(payloads))
+    rows = list(payloads)
+    if not rows:
+        return []
+    ids = event_ids(len(rows))
     now = utcnow()
     conn.execute(_INSERT_EVENTS, [
         {"id": event_id, "type": kind.value, "data": dict(payload), "occurred_at": now,
          "fanned_out": False}
-        for event_id, payload in zip(ids, payloads, strict=True)])
+        for event_id, payload in zip(ids, rows, strict=True)])
     wake_after_commit(session)
     return ids
 

@@ -5,6 +5,7 @@ clicks the web worker logs, is started again when it dies, dies with ``chorus se
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import tempfile
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.tracking import projector_process
 from tests.tracking.projection_support import pending, settled
 from tests.tracking.test_durability import BROWSER, Server, _seed
 
@@ -121,3 +123,16 @@ async def test_the_projector_dies_with_a_killed_serve(db_url: str, tmp_path: Pat
         await settled(db_url, timeout=10)
     assert await pending(db_url) == 0
     assert not any(folder.exists() for folder in left)  # the next start removed it
+
+
+def test_the_projector_process_collects_garbage_seldom() -> None:
+    """Its collector runs a pass per 100,000 allocations, not CPython's 700, and startup's
+    objects are out of its sight (the thresholds are put back for the rest of the suite)."""
+    before = gc.get_threshold()
+    try:
+        projector_process.tune_collector()
+        assert gc.get_threshold() == (100_000, 50, 100)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
