@@ -1,8 +1,8 @@
 """The click log: the one row a redirect writes before its 302 (CONTRACT §4 durability).
 
 On an SQLite file the log is a file of its own beside the database (``click_log_path``),
-written through the ``sqlite3`` module directly: a batch is one multi-row insert and one
-commit, and no transaction of the app's ever holds its lock. Its
+written through the ``sqlite3`` module directly: a batch is one insert statement, its own
+transaction, and no transaction of the app's ever holds the file's lock. Its
 ``seq`` is SQLite's autoincrement rowid: writers are serialised, so ``seq`` is the order
 clicks were committed in, and the projector's cursor is a position in it.
 
@@ -15,7 +15,7 @@ later ``seq`` is still taken, once.
 from __future__ import annotations
 
 import contextlib
-import functools
+import json
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -67,19 +67,21 @@ _CREATE = str(CreateTable(ClickLogEntry.__table__, if_not_exists=True).compile( 
     dialect=sqlite_dialect.dialect()))
 
 
-@functools.cache  # at most ROWS_PER_STATEMENT texts
-def _insert(rows: int) -> str:
-    """An insert of ``rows`` rows (sqlite3 keeps each prepared, by its text)."""
-    values = f"({', '.join('?' * len(COLUMNS))})"
-    return f"INSERT INTO click_log ({', '.join(COLUMNS)}) VALUES {', '.join([values] * rows)}"
+# A batch is one statement with one parameter, the rows as a JSON array: in autocommit it is
+# its own transaction, so SQLite begins, inserts and commits (fsync included) in one call.
+# Each call into SQLite lets go of the GIL and must then wait to take it back from the
+# event loop's thread, which lets go of it often and for microseconds each time (so a
+# waiting thread keeps losing the race): ``executemany`` waited once per row, and an
+# explicit BEGIN, insert and COMMIT three times a batch.
+_INSERT = (f"INSERT INTO click_log ({', '.join(COLUMNS)}) SELECT "
+           + ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(COLUMNS)))
+           + " FROM json_each(?) ORDER BY key")
 
 
 class SqliteClickLog:
     """The log in its own SQLite file; each method takes a connection from :meth:`connect`
     (one per thread)."""
 
-    # Rows per insert statement (12 parameters each; SQLite allows 32,766 since 3.32).
-    ROWS_PER_STATEMENT = 256
 
     def __init__(self, path: Path, database: Path | None = None) -> None:
         self.path = path
@@ -99,8 +101,7 @@ class SqliteClickLog:
         writer waiting; a trim lost in a crash is made again, as the cursor says what is
         projected (and WAL keeps the file sound either way)."""
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False,
-                               cached_statements=self.ROWS_PER_STATEMENT + 16)
+                               check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -122,19 +123,8 @@ class SqliteClickLog:
         return int(row[0] or 0) if row else 0
 
     def append(self, conn: sqlite3.Connection, rows: Sequence[LogRow]) -> None:
-        """``rows`` in one transaction, as few statements as can hold them: each call into
-        SQLite lets go of the GIL and must wait to take it back from the event loop's
-        thread, so ``executemany`` (a step per row) made the batch wait once per click."""
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            step = self.ROWS_PER_STATEMENT
-            for start in range(0, len(rows), step):
-                chunk = rows[start:start + step]
-                conn.execute(_insert(len(chunk)), [value for row in chunk for value in row])
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        """``rows``, in their order, in one transaction (the connection is in autocommit)."""
+        conn.execute(_INSERT, (json.dumps(rows, separators=(",", ":")),))
 
     def after(self, conn: sqlite3.Connection, position: int, limit: int) -> list[Entry]:
         rows = conn.execute(f"SELECT {_SELECTED} FROM click_log WHERE seq > ? ORDER BY seq "
