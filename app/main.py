@@ -6,11 +6,9 @@ import asyncio
 import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
-from arq import create_pool
-from arq.connections import RedisSettings
 from fastapi import FastAPI
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,11 +39,10 @@ from app.digests.router import router as digests_router
 from app.feeds.router import router as feeds_router
 from app.gamification import service as gamification_service
 from app.gamification.router import router as gamification_router
-from app.jobs.catalog import CRONS, JOBS
-from app.jobs.inline import InlineJobs
-from app.jobs.redis_queue import ArqJobs
+from app.jobs.catalog import CRONS
 from app.jobs.router import router as jobs_router
 from app.jobs.scheduler import InProcessScheduler
+from app.jobs.wiring import arq_jobs, inline_jobs
 from app.networks.router import router as networks_router
 from app.sharing import service as sharing_service
 from app.sharing.router import router as sharing_router
@@ -127,10 +124,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True,
     app projects the clicks it logs itself."""
     settings = settings or get_settings()
     db = Database(settings.database_url, tz=settings.tz)
-    inline = InlineJobs(db, settings, JOBS) if run_jobs and not settings.redis_url else None
+    inline = inline_jobs(db, settings) if run_jobs else None
     scheduler = InProcessScheduler(inline, CRONS) if inline is not None else None
-    if inline is not None:
-        db.jobs = inline
     metrics = HttpMetrics()
     projecting = projector_metrics is None
     if not projecting:
@@ -144,11 +139,13 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True,
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        pool = None
-        if run_jobs and settings.redis_url:
-            # Jobs go to arq; `chorus worker` runs them and their crons.
-            pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-            db.jobs = ArqJobs(pool, JOBS)
+        # With Redis, jobs go to arq; `chorus worker` runs them and their crons.
+        async with arq_jobs(db, settings) if run_jobs else nullcontext():
+            async with _serving(_app):
+                yield
+
+    @asynccontextmanager
+    async def _serving(_app: FastAPI) -> AsyncIterator[None]:
         if scheduler is not None:
             scheduler.start()
         bots.warm_up()  # the bot lists compile here, not during the first redirect
@@ -167,8 +164,6 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True,
                 await scheduler.stop()
             if inline is not None:
                 await inline.close()
-            if pool is not None:
-                await pool.aclose()
             await clicks.close()
             await projector.close()
             await db.dispose()

@@ -139,29 +139,17 @@ def _die_with_parent(parent: int) -> None:
 
 
 async def _project(parent: int) -> None:
-    from arq import create_pool
-    from arq.connections import RedisSettings
-
     from app.core.config import get_settings
     from app.core.db import Database
     from app.gamification import service as gamification_service
-    from app.jobs.catalog import JOBS
-    from app.jobs.inline import InlineJobs
-    from app.jobs.redis_queue import ArqJobs
+    from app.jobs.wiring import arq_jobs, inline_jobs
     from app.tracking.projector import ClickProjector
 
     settings = get_settings()
     db = Database(settings.database_url, tz=settings.tz)
     # The projection's after-commit work (waking webhook deliveries) goes where the
     # server's jobs go: arq, or this process's own runner (its crons stay the server's).
-    pool = None
-    inline = None
-    if settings.redis_url:
-        pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-        db.jobs = ArqJobs(pool, JOBS)
-    else:
-        inline = InlineJobs(db, settings, JOBS)
-        db.jobs = inline
+    inline = inline_jobs(db, settings)
     projector = ClickProjector(db, hooks=[gamification_service.award_clicks])
     db.projector = projector
     stopping = asyncio.Event()
@@ -171,26 +159,25 @@ async def _project(parent: int) -> None:
     tune_collector()
     log.info("click projector started")
     try:
-        while not stopping.is_set():
-            if parent and os.getppid() != parent:
-                log.warning("chorus serve is gone; the click projector stops")
-                return
-            try:
-                await projector.catch_up_if_new()
-            except Exception:
-                log.exception("projecting clicks failed; trying again shortly")
+        async with arq_jobs(db, settings):
+            while not stopping.is_set():
+                if parent and os.getppid() != parent:
+                    log.warning("chorus serve is gone; the click projector stops")
+                    return
+                try:
+                    await projector.catch_up_if_new()
+                except Exception:
+                    log.exception("projecting clicks failed; trying again shortly")
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(RESTART_SECONDS):
+                            await stopping.wait()
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(RESTART_SECONDS):
+                    async with asyncio.timeout(POLL_SECONDS):
                         await stopping.wait()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
-                    await stopping.wait()
     finally:
         await projector.close()
         if inline is not None:
             await inline.close()
-        if pool is not None:
-            await pool.aclose()
         await db.dispose()
         log.info("click projector stopped")
 
