@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -126,3 +127,40 @@ def test_nothing_to_insert_sends_nothing() -> None:
             raise AssertionError(f"the connection was used ({name})")
 
     insert_rows(Refusing(), PROBE, [])  # type: ignore[arg-type]
+
+
+async def test_what_is_stored_does_not_depend_on_the_servers_time_zone(
+        db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """UTC text whatever TZ the process runs in (stored as a Core insert stores it)."""
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")  # UTC+14
+    time.tzset()
+    try:
+        await test_rows_are_stored_as_a_core_insert_stores_them(db_url)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+async def test_a_timezone_aware_column_must_be_utc(db_url: str) -> None:
+    aware = Table("bulk_insert_aware", MetaData(), Column("id", String(8), primary_key=True),
+                  Column("at", DateTime(timezone=True)))
+    at = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+    def attempt(conn: Connection) -> list[Any]:
+        aware.create(conn)
+        try:
+            insert_rows(conn, aware, [{"id": "x", "at": at}])
+            return list(conn.execute(select(aware.c.at)).scalars())
+        finally:
+            aware.drop(conn)
+
+    db = Database(db_url)
+    try:
+        async with db.transaction() as session:
+            if db.is_sqlite:  # SQLite would drop the offset: only UTCDateTime may go there
+                with pytest.raises(TypeError, match="without UTCDateTime"):
+                    await session.run_sync(lambda s: attempt(s.connection()))
+            else:  # the Core insert: PostgreSQL keeps the instant itself
+                assert await session.run_sync(lambda s: attempt(s.connection())) == [at]
+    finally:
+        await db.dispose()

@@ -10,6 +10,7 @@ from arq import ArqRedis
 from app.core.config import Settings
 from app.core.db import Database
 from app.jobs import wiring
+from app.jobs.catalog import JOBS
 from app.jobs.inline import InlineJobs
 from app.jobs.redis_queue import ArqJobs
 from app.jobs.wiring import arq_jobs, inline_jobs
@@ -22,6 +23,8 @@ async def test_without_redis_the_process_runs_its_jobs(settings: Settings) -> No
         plain = settings.model_copy(update={"redis_url": None})
         runner = inline_jobs(db, plain)
         assert isinstance(runner, InlineJobs) and db.jobs is runner
+        # It runs the catalogue's jobs against this database with these settings.
+        assert (runner.db, runner.settings, runner.specs) == (db, plain, JOBS)
         async with arq_jobs(db, plain):
             assert db.jobs is runner  # no Redis: arq_jobs leaves them be
         await runner.close()
