@@ -82,7 +82,6 @@ class SqliteClickLog:
     """The log in its own SQLite file; each method takes a connection from :meth:`connect`
     (one per thread)."""
 
-
     def __init__(self, path: Path, database: Path | None = None) -> None:
         self.path = path
         self._database = database  # the main database file, whose cursor counts in seq

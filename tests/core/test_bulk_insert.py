@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import (
@@ -20,9 +21,13 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.orm import Session
 
 from app.core.bulk_insert import insert_rows
 from app.core.db import Database, UTCDateTime, new_id
+from tests.databases import backend_url
+
+T = TypeVar("T")
 
 PROBE = Table(
     "bulk_insert_probe", MetaData(),
@@ -56,69 +61,62 @@ def _rows(prefix: str) -> list[dict[str, Any]]:
     return [{"id": f"{prefix}{n}", **values} for n, values in enumerate(_VALUES)]
 
 
-def _insert_both(conn: Connection) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    PROBE.create(conn)
+async def _with_table(db_url: str, probe: Table, work: Callable[[Connection], T]) -> T:
+    """``work`` in one transaction on ``db_url``, with ``probe`` made for it and dropped
+    after."""
+    db = Database(db_url)
+    try:
+        async with db.transaction() as session:
+            def run(sync: Session) -> T:
+                conn = sync.connection()
+                probe.create(conn)
+                try:
+                    return work(conn)
+                finally:
+                    probe.drop(conn)
+
+            return await session.run_sync(run)
+    finally:
+        await db.dispose()
+
+
+def _insert_both(conn: Connection) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]],
+                                             list[dict[str, Any]]]:
+    """What a Core insert and ``insert_rows`` stored, as the database holds it, and the
+    latter's rows read back through SQLAlchemy."""
     conn.execute(insert(PROBE), _rows("core"))
     insert_rows(conn, PROBE, _rows("bulk"))
     columns = ", ".join(c.name for c in PROBE.columns if c.name != "id")
 
-    def stored(prefix: str) -> list[tuple[Any, ...]]:  # as the database holds them
+    def stored(prefix: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in conn.exec_driver_sql(
             f"SELECT {columns} FROM bulk_insert_probe WHERE id LIKE '{prefix}%' ORDER BY id")]
 
-    return stored("core"), stored("bulk")
+    read = conn.execute(select(PROBE).where(PROBE.c.id.like("bulk%")).order_by(PROBE.c.id))
+    return stored("core"), stored("bulk"), [dict(row._mapping) for row in read]
 
 
 async def test_rows_are_stored_as_a_core_insert_stores_them(db_url: str) -> None:
-    db = Database(db_url)
-    try:
-        async with db.transaction() as session:
-            core, bulk = await session.run_sync(lambda s: _insert_both(s.connection()))
-            read = (await session.execute(select(PROBE).where(PROBE.c.id.like("bulk%"))
-                                          .order_by(PROBE.c.id))).all()
-            await session.run_sync(lambda s: PROBE.drop(s.connection()))
-    finally:
-        await db.dispose()
+    core, bulk, read = await _with_table(db_url, PROBE, _insert_both)
     assert bulk == core
-    assert [dict(row._mapping) for row in read] == [
-        {**row, "at": row["at"].astimezone(UTC)} for row in _rows("bulk")]
+    assert read == [{**row, "at": row["at"].astimezone(UTC)} for row in _rows("bulk")]
 
 
 async def test_refuses_rows_that_would_skip_a_python_default(db_url: str) -> None:
-    db = Database(db_url)
-    try:
-        async with db.transaction() as session:
-            def attempt(conn: Connection) -> None:
-                WITH_DEFAULT.create(conn)
-                try:
-                    insert_rows(conn, WITH_DEFAULT, [{"note": "no id"}])
-                finally:
-                    WITH_DEFAULT.drop(conn)
+    def attempt(conn: Connection) -> None:
+        insert_rows(conn, WITH_DEFAULT, [{"note": "no id"}])
 
-            if db.is_sqlite:
-                with pytest.raises(ValueError, match="Python defaults: id"):
-                    await session.run_sync(lambda s: attempt(s.connection()))
-            else:  # the Core insert, which applies the default itself
-                await session.run_sync(lambda s: attempt(s.connection()))
-    finally:
-        await db.dispose()
+    if backend_url() is None:
+        with pytest.raises(ValueError, match="Python defaults: id"):
+            await _with_table(db_url, WITH_DEFAULT, attempt)
+    else:  # the Core insert, which applies the default itself
+        await _with_table(db_url, WITH_DEFAULT, attempt)
 
 
 async def test_a_naive_datetime_for_a_utc_column_is_refused(db_url: str) -> None:
-    db = Database(db_url)
-    try:
-        async with db.transaction() as session:
-            def attempt(conn: Connection) -> None:
-                PROBE.create(conn)
-                try:
-                    insert_rows(conn, PROBE, [{"id": "x", "at": datetime(2026, 1, 1)}])
-                finally:
-                    PROBE.drop(conn)
-
-            with pytest.raises(Exception, match="naive datetime"):
-                await session.run_sync(lambda s: attempt(s.connection()))
-    finally:
-        await db.dispose()
+    with pytest.raises(Exception, match="naive datetime"):
+        await _with_table(db_url, PROBE, lambda conn: insert_rows(
+            conn, PROBE, [{"id": "x", "at": datetime(2026, 1, 1)}]))
 
 
 def test_nothing_to_insert_sends_nothing() -> None:
@@ -147,20 +145,11 @@ async def test_a_timezone_aware_column_must_be_utc(db_url: str) -> None:
     at = datetime(2026, 5, 1, 12, tzinfo=UTC)
 
     def attempt(conn: Connection) -> list[Any]:
-        aware.create(conn)
-        try:
-            insert_rows(conn, aware, [{"id": "x", "at": at}])
-            return list(conn.execute(select(aware.c.at)).scalars())
-        finally:
-            aware.drop(conn)
+        insert_rows(conn, aware, [{"id": "x", "at": at}])
+        return list(conn.execute(select(aware.c.at)).scalars())
 
-    db = Database(db_url)
-    try:
-        async with db.transaction() as session:
-            if db.is_sqlite:  # SQLite would drop the offset: only UTCDateTime may go there
-                with pytest.raises(TypeError, match="without UTCDateTime"):
-                    await session.run_sync(lambda s: attempt(s.connection()))
-            else:  # the Core insert: PostgreSQL keeps the instant itself
-                assert await session.run_sync(lambda s: attempt(s.connection())) == [at]
-    finally:
-        await db.dispose()
+    if backend_url() is None:  # SQLite would drop the offset: only UTCDateTime may go there
+        with pytest.raises(TypeError, match="without UTCDateTime"):
+            await _with_table(db_url, aware, attempt)
+    else:  # the Core insert: PostgreSQL keeps the instant itself
+        assert await _with_table(db_url, aware, attempt) == [at]
