@@ -15,6 +15,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/chorus/bin:$PATH \
     CHORUS_DATABASE_URL=sqlite+aiosqlite:////data/chorus.db
 COPY --from=build /opt/chorus /opt/chorus
+# The PDF report (WeasyPrint): Pango, HarfBuzz and fonts with Thai.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       libharfbuzz-subset0 fonts-dejavu-core fonts-thai-tlwg \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home-dir /data --create-home chorus
 USER chorus
 WORKDIR /data

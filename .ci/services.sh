@@ -59,12 +59,15 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 log "Chromium is installed"
+# The leadership report's PDF: WeasyPrint lays it out with Pango (and HarfBuzz), in the same
+# fonts.
 missing_fonts=()
-for package in fonts-thai-tlwg fonts-dejavu-core; do
+for package in fonts-thai-tlwg fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 \
+    libharfbuzz-subset0; do
   dpkg -s "$package" >/dev/null 2>&1 || missing_fonts+=("$package")
 done
 if [ "${#missing_fonts[@]}" -gt 0 ]; then
   log "installing ${missing_fonts[*]}"
   apt_install "${missing_fonts[@]}"
 fi
-log "fonts are installed"
+log "fonts and the PDF libraries are installed"

@@ -16,6 +16,8 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
+from app.analytics.okr.router import router as okr_router
+from app.analytics.reports.router import router as reports_router
 from app.analytics.router import router as analytics_router
 from app.auth.router import router as auth_router
 from app.auth.throttle import LoginThrottle
@@ -207,6 +209,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True,
     app.include_router(gamification_router)
     app.include_router(conversions_router)
     app.include_router(analytics_router)
+    app.include_router(okr_router)
+    app.include_router(reports_router)
     app.include_router(jobs_router)
     app.include_router(digests_router)
     app.include_router(networks_router)

@@ -1,4 +1,5 @@
-"""How fast are the leaderboard and a pilot's KPIs, and how do they grow with the program?
+"""How fast are the leaderboard, a pilot's KPIs and the organisation's, and how do they grow
+with the program?
 
 CONTRACT §5 and §6 promise a leaderboard read from the per-period totals (``period_stats``,
 kept current as events arrive) and KPIs read from the per-share daily click totals
@@ -10,7 +11,7 @@ program in a fresh PostgreSQL database:
 
 * full size: 10 000 advocates, about 20 shares each over the last 12 weeks, 10 000 000 rows
   in ``clicks`` (about 15 % bots and 3 % self-clicks, which count nowhere), attributed
-  conversions, and a pilot over the last 6 weeks (with a paid baseline) whose cohort, one
+  conversions, and a pilot over the last 6 weeks (a paid baseline, a cost) whose cohort, one
   group of 1 000 advocates, gets about 1 000 000 clicks on its shares within the pilot's
   dates, some stats snapshots and weekly feedback;
 * 1/10: 1 000 advocates, 1 000 000 clicks, a cohort of 100 with about 100 000 clicks.
@@ -30,15 +31,17 @@ measured reads never touch them. Then VACUUM (ANALYZE), as autovacuum would have
 
 The app runs in-process (``create_app`` behind ``httpx.ASGITransport``, no jobs), a manager
 signs in through ``app.auth.service.start_session``, and after one warm-up request each,
-``GET /api/v1/leaderboard?period=week``, ``?period=all`` and ``GET /api/v1/pilots/{id}/kpis``
-are timed ``--requests`` times each per size, the sizes alternating round by round so that
-load from other processes falls on both alike. One more request per endpoint and size runs
-with its SQL statements captured, to split the time between the database and Python
+``GET /api/v1/leaderboard?period=week``, ``?period=all``, ``GET /api/v1/pilots/{id}/kpis``
+and ``GET /api/v1/kpis`` over the pilot's dates (the organisation: every advocate, about half
+of all clicks) are timed ``--requests`` times each per size, the sizes alternating round by
+round so that load from other processes falls on both alike. One more request per endpoint
+and size runs with its SQL statements captured, to split the time between the database and Python
 (``--explain`` also prints the slowest statements' plans, custom and generic: the app's
 statements are prepared, and PostgreSQL may switch a statement to its generic plan after five
 executions on one connection, so the timed requests include what that does). The report gives
 medians, p90s, minima and maxima, the growth full / (1/10) against the data's 10x, and the
-goals: leaderboard <= 50 ms, KPIs <= 1 s, growth sub-linear (ratio < 10). It is a
+goals: leaderboard <= 50 ms, pilot KPIs <= 300 ms, organisation KPIs <= 1 s, growth
+sub-linear (ratio < 10). It is a
 measurement, not an assertion: it exits 0 whatever it finds.
 
     .venv/bin/python -m bench.analytics
@@ -48,7 +51,13 @@ measurement, not an assertion: it exits 0 whatever it finds.
 
 The database named in the URL is left alone: scratch databases
 ``chorus_bench_analytics_<pid>_<advocates>`` are created on that server (through the
-``postgres`` database), migrated, and dropped at the end (``--keep`` leaves them, to profile).
+``postgres`` database), migrated, and dropped at the end. ``--keep`` leaves them and writes
+a manifest (``chorus_bench_analytics_<pid>.json`` in the temporary directory) with what the
+report needs of each; ``--reuse MANIFEST`` measures them again without rebuilding (migrating
+them to the current head first, so that a new index counts), ``--only full`` one size:
+
+    .venv/bin/python -m bench.analytics --keep --requests 5
+    .venv/bin/python -m bench.analytics --reuse /tmp/chorus_bench_analytics_<pid>.json
 """
 
 from __future__ import annotations
@@ -61,15 +70,17 @@ import random
 import secrets
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
+from sqlalchemy import select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -117,7 +128,9 @@ PAID_VISITS, PAID_CONVERSIONS = 200_000, 1_000
 CHUNK = 100_000  # click rows per COPY
 
 LEADERBOARD_GOAL_MS = 50.0
-KPI_GOAL_MS = 1000.0
+PILOT_KPI_GOAL_MS = 300.0
+ORG_KPI_GOAL_MS = 1000.0
+PILOT_COST = "25000.00"  # in USD, the EMV currency: the pilot report computes roi
 PLANS_SHOWN = 3  # --explain: plans of the slowest statements of each profiled request
 PLAN_WIDTH = 180  # plan lines are cut there (IN lists of a thousand ids)
 # The app's statements are prepared (asyncpg): after 5 executions on one connection,
@@ -162,6 +175,7 @@ class ShareRow:
     created_at: datetime
     cohort: bool  # its advocate is in the pilot's group
     enrolled: bool  # ... and not deactivated: counted by the KPIs
+    active: bool  # not deactivated: counted by the organisation's KPIs
     in_pilot: bool  # created within the pilot's dates
 
 
@@ -178,6 +192,9 @@ class ClickStats:
     pilot_counted: int = 0  # on enrolled advocates' shares: the KPIs' clicks
     pilot_unique: int = 0
     pilot_conversions: int = 0
+    org_counted: int = 0  # within the pilot's dates, on every active advocate's shares
+    org_unique: int = 0
+    org_conversions: int = 0
 
 
 @dataclass
@@ -316,6 +333,7 @@ def _shares(program: Program) -> None:
                 seq=len(program.shares), id=new_id(), user_id=uid, post_id=post[0],
                 network=network, followers=followers[network.value], created_at=created,
                 cohort=cohort, enrolled=cohort and deactivated is None,
+                active=deactivated is None,
                 in_pilot=program.pilot_start_at <= created < program.pilot_end_at))
     program.add("shares", ("id", "code", "user_id", "post_id", "network", "caption",
                            "follower_count", "external_url", "created_at"),
@@ -357,9 +375,9 @@ def _pilot(program: Program) -> None:
     rng, now = program.rng, program.now
     group_id = program.rows("groups")[0][0]
     program.add("pilots", ("id", "name", "starts_on", "ends_on", "paid_visits",
-                           "paid_conversions", "created_at"),
+                           "paid_conversions", "cost", "created_at"),
                 [(program.pilot_id, "Benchmark pilot", program.pilot_starts_on,
-                  program.pilot_ends_on, PAID_VISITS, PAID_CONVERSIONS,
+                  program.pilot_ends_on, PAID_VISITS, PAID_CONVERSIONS, PILOT_COST,
                   program.pilot_start_at - timedelta(days=3))])
     program.add("pilot_groups", ("pilot_id", "group_id"), [(program.pilot_id, group_id)])
     snapshots = []
@@ -449,6 +467,9 @@ def click_chunks(program: Program) -> Iterator[list[tuple[Any, ...]]]:
                 if share.enrolled and in_pilot:
                     stats.pilot_counted += 1
                     stats.pilot_unique += unique
+                if share.active and in_pilot:
+                    stats.org_counted += 1
+                    stats.org_unique += unique
             if unique and rng.random() < CONVERSION_RATE:
                 occurred = min(at + timedelta(minutes=rng.uniform(1, 120)), now_cap)
                 purchase = rng.random() < 0.4
@@ -460,6 +481,8 @@ def click_chunks(program: Program) -> Iterator[list[tuple[Any, ...]]]:
                     occurred, occurred, "api", None))
                 if share.enrolled and start_at <= occurred < end_at:
                     stats.pilot_conversions += 1
+                if share.active and start_at <= occurred < end_at:
+                    stats.org_conversions += 1
         stats.rows += n
         if len(rows) >= CHUNK:
             yield rows
@@ -582,7 +605,13 @@ class Built:
     errors: dict[str, str] = field(default_factory=dict)
     profiles: dict[str, tuple[float, list[StatementStat], list[list[str]]]] = field(
         default_factory=dict)
-    kpis: dict[str, Any] | None = None
+    kpis: dict[str, dict[str, Any]] = field(default_factory=dict)  # per KPI endpoint
+    starts_on: date = date.min  # the pilot's dates: the organisation report's range too
+    ends_on: date = date.min
+
+    def path(self, endpoint: Endpoint) -> str:
+        return endpoint.path.format(pilot_id=self.pilot_id, start=self.starts_on,
+                                    end=self.ends_on + timedelta(days=1))
 
 
 async def load(url: str, size: Size, now: datetime) -> Built:
@@ -626,7 +655,8 @@ async def load(url: str, size: Size, now: datetime) -> Built:
     finally:
         await connection.close()
     return Built(size=size, url=url, pilot_id=program.pilot_id, facts=facts, checks=checks,
-                 load_seconds=time.perf_counter() - started, program_stats=program.stats)
+                 load_seconds=time.perf_counter() - started, program_stats=program.stats,
+                 starts_on=program.pilot_starts_on, ends_on=program.pilot_ends_on)
 
 
 async def _check(connection: asyncpg.Connection, program: Program,
@@ -686,6 +716,50 @@ async def _check(connection: asyncpg.Connection, program: Program,
     return facts, checks
 
 
+MANIFEST_VERSION = 1
+
+
+def manifest_path(pid: int) -> str:
+    return os.path.join(tempfile.gettempdir(), f"chorus_bench_analytics_{pid}.json")
+
+
+def write_manifest(path: str, built: Sequence[Built]) -> None:
+    """What --reuse needs to measure kept databases again without rebuilding them."""
+    entries = [{"size": asdict(b.size), "url": b.url, "pilot_id": b.pilot_id,
+                "facts": b.facts, "checks": b.checks, "load_seconds": b.load_seconds,
+                "program_stats": asdict(b.program_stats), "starts_on": b.starts_on.isoformat(),
+                "ends_on": b.ends_on.isoformat()} for b in built]
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump({"version": MANIFEST_VERSION, "sizes": entries}, out, indent=1)
+
+
+def read_manifest(path: str, scale: float | None) -> list[Built]:
+    """The kept databases of a --keep run, migrated to the current head (a new index is
+    then measured too); ``scale`` None keeps every size, else those of that scale."""
+    with open(path, encoding="utf-8") as source:
+        manifest = json.load(source)
+    if manifest.get("version") != MANIFEST_VERSION:
+        raise SystemExit(f"{path}: not a manifest of this bench's version")
+    built = []
+    wanted = None if scale is None else {s.advocates for s in sizes_for(scale)}
+    for entry in manifest["sizes"]:
+        size = Size(**entry["size"])
+        if wanted is not None and size.advocates not in wanted:
+            continue
+        step(f"{size.label}: reusing {entry['url'].rsplit('/', 1)[-1]}; migrating to head")
+        upgrade(entry["url"])
+        built.append(Built(
+            size=size, url=entry["url"], pilot_id=entry["pilot_id"], facts=entry["facts"],
+            checks=[(label, bool(ok)) for label, ok in entry["checks"]],
+            load_seconds=entry["load_seconds"],
+            program_stats=ClickStats(**entry["program_stats"]),
+            starts_on=date.fromisoformat(entry["starts_on"]),
+            ends_on=date.fromisoformat(entry["ends_on"])))
+    if not built:
+        raise SystemExit(f"{path}: no size of that scale")
+    return built
+
+
 def prepare(base: URL, scale: float, created: list[str]) -> list[Built]:
     now = datetime.now(UTC)
     built = []
@@ -714,16 +788,24 @@ class Endpoint:
 ENDPOINTS = (
     Endpoint("leaderboard week", "/api/v1/leaderboard?period=week", LEADERBOARD_GOAL_MS),
     Endpoint("leaderboard all", "/api/v1/leaderboard?period=all", LEADERBOARD_GOAL_MS),
-    Endpoint("pilot KPIs", "/api/v1/pilots/{pilot_id}/kpis", KPI_GOAL_MS),
+    Endpoint("pilot KPIs", "/api/v1/pilots/{pilot_id}/kpis", PILOT_KPI_GOAL_MS),
+    Endpoint("org KPIs", "/api/v1/kpis?from={start}&to={end}", ORG_KPI_GOAL_MS),
 )
+KPI_ENDPOINTS = ("pilot KPIs", "org KPIs")
 
 
 async def _manager_token(db: Database) -> str:
+    """A session of the bench's manager, created on first use (a reused database keeps its
+    one manager: the organisation's report does not grow by a user per run)."""
     async with db.transaction() as session:
-        user = User(email=f"manager-{secrets.token_hex(4)}@bench.example", name="Bench Manager",
-                    role=Role.manager, follower_counts={})
-        session.add(user)
-        await session.flush()
+        user = (await session.execute(select(User).where(
+            User.role == Role.manager, User.email.like("manager-%@bench.example"))
+            .order_by(User.created_at).limit(1))).scalar_one_or_none()
+        if user is None:
+            user = User(email=f"manager-{secrets.token_hex(4)}@bench.example",
+                        name="Bench Manager", role=Role.manager, follower_counts={})
+            session.add(user)
+            await session.flush()
         return (await start_session(session, user=user)).token
 
 
@@ -742,11 +824,11 @@ async def measure(built: Sequence[Built], requests: int, with_explain: bool) -> 
             clients.append((b, client, db))
         for b, client, _db in clients:  # warm-up, and the KPIs to check
             for endpoint in ENDPOINTS:
-                response = await client.get(endpoint.path.format(pilot_id=b.pilot_id))
+                response = await client.get(b.path(endpoint))
                 if response.status_code != 200:
                     b.errors[endpoint.name] = f"{response.status_code} {response.text[:300]}"
-                elif endpoint is ENDPOINTS[-1]:
-                    b.kpis = response.json()
+                elif endpoint.name in KPI_ENDPOINTS:
+                    b.kpis[endpoint.name] = response.json()
         progress = Progress("requests", requests * len(clients) * len(ENDPOINTS))
         progress.update(0)
         for round_ in range(requests):
@@ -755,7 +837,7 @@ async def measure(built: Sequence[Built], requests: int, with_explain: bool) -> 
                 for endpoint in ENDPOINTS:
                     if endpoint.name in b.errors:
                         continue
-                    path = endpoint.path.format(pilot_id=b.pilot_id)
+                    path = b.path(endpoint)
                     started = time.perf_counter()
                     response = await client.get(path)
                     elapsed = time.perf_counter() - started
@@ -771,7 +853,7 @@ async def measure(built: Sequence[Built], requests: int, with_explain: bool) -> 
                     continue
                 with captured_statements(db) as statements:
                     started = time.perf_counter()
-                    await client.get(endpoint.path.format(pilot_id=b.pilot_id))
+                    await client.get(b.path(endpoint))
                     elapsed = time.perf_counter() - started
                 plans: list[list[str]] = []
                 if with_explain:
@@ -847,15 +929,21 @@ def print_report(base: URL, built: Sequence[Built], requests: int, with_explain:
     for (label, ok_small), (_label, ok_large) in zip(small.checks, large.checks, strict=True):
         print(f"check: {label:<76} {'ok' if ok_small and ok_large else 'FAILED'}")
     for b in built:
-        if b.kpis is not None:
-            stats = b.program_stats
-            got = (b.kpis.get("clicks"), b.kpis.get("unique_clicks"), b.kpis.get("conversions"))
-            want = (stats.pilot_counted, stats.pilot_unique, stats.pilot_conversions)
-            print(f"check: {b.size.label} KPIs clicks/unique clicks/conversions {got} = generated "
-                  f"{want}: {'ok' if got == want else 'MISMATCH'} (enrolled "
-                  f"{b.kpis.get('enrolled')}, shares {b.kpis.get('shares')}, "
-                  f"{len(b.kpis.get('by_group', {}))} groups, {len(b.kpis.get('by_topic', {}))} "
-                  f"topics, {len(b.kpis.get('weekly', []))} weeks)")
+        stats = b.program_stats
+        expected = {"pilot KPIs": (stats.pilot_counted, stats.pilot_unique,
+                                   stats.pilot_conversions),
+                    "org KPIs": (stats.org_counted, stats.org_unique, stats.org_conversions)}
+        for name, kpis in b.kpis.items():
+            got = (kpis.get("clicks"), kpis.get("unique_clicks"), kpis.get("conversions"))
+            want = expected[name]
+            print(f"check: {b.size.label} {name} clicks/unique clicks/conversions {got} = "
+                  f"generated {want}: {'ok' if got == want else 'MISMATCH'} (enrolled "
+                  f"{kpis.get('enrolled')}, shares {kpis.get('shares')}, "
+                  f"{len(kpis.get('by_group', {}))} groups, {len(kpis.get('by_topic', {}))} "
+                  f"topics, {len(kpis.get('weekly', []))} weeks, "
+                  f"{len(kpis.get('top_posts', []))} top posts, "
+                  f"{len(kpis.get('conversions_by_type', {}))} conversion types, "
+                  f"roi {kpis.get('roi')})")
 
     print(f"\nlatency through the API (in-process ASGI), ms: {requests} requests per endpoint "
           "and size after one warm-up, the sizes alternating")
@@ -938,8 +1026,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="also print the plans of each profiled request's slowest "
                              "statements")
     parser.add_argument("--keep", action="store_true",
-                        help="leave the scratch databases (to profile them); print their URLs")
+                        help="leave the scratch databases (to profile them, or measure them "
+                             "again with --reuse); print their URLs and write a manifest")
+    parser.add_argument("--reuse", metavar="MANIFEST",
+                        help="measure the databases a --keep run left (its manifest, a JSON "
+                             "file) instead of building new ones; they are migrated to the "
+                             "current head and never dropped. With --scale, only that "
+                             "scale's sizes present in the manifest")
+    parser.add_argument("--only", choices=("1/10", "full"),
+                        help="measure one size only (with --reuse)")
     args = parser.parse_args(argv)
+    scale_given = any(a == "--scale" or a.startswith("--scale=") for a in (
+        argv if argv is not None else sys.argv[1:]))
     base = make_url(args.database_url)
     if base.get_backend_name() != "postgresql":
         raise SystemExit("this bench needs PostgreSQL (postgresql+asyncpg://...)")
@@ -949,12 +1047,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     created: list[str] = []
     built: list[Built] = []
     try:
-        built = prepare(base, args.scale, created)
+        if args.reuse:
+            built = read_manifest(args.reuse, args.scale if scale_given else None)
+            if args.only:
+                built = [b for b in built if b.size.label == args.only] or built
+        else:
+            built = prepare(base, args.scale, created)
+            if args.keep:
+                path = manifest_path(os.getpid())
+                write_manifest(path, built)
+                print(f"manifest for --reuse: {path}", file=sys.stderr)
         load_before = os.getloadavg()[0]
         asyncio.run(measure(built, args.requests, args.explain))
         load_after = os.getloadavg()[0]
     finally:
-        if args.keep:
+        if args.keep or args.reuse:
             for b in built:
                 print(f"kept {b.url} (pilot {b.pilot_id})", file=sys.stderr)
         else:

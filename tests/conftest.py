@@ -29,6 +29,7 @@ from app.core.migrate import upgrade
 from app.main import create_app
 from tests.builders import Api
 from tests.databases import backend_url, copy_of, pg_admin, pg_url
+from tests.digests.support import SmtpSink, start_sink
 from tests.jobs.runners import REDIS_URL, JobRunner
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -165,3 +166,13 @@ async def job_runner(request: pytest.FixtureRequest, db: Database,
     await runner.close()
     if pool is not None:
         await pool.aclose()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1 that keeps every message it accepts."""
+    sink, controller = start_sink()
+    try:
+        yield sink
+    finally:
+        controller.stop()

@@ -121,6 +121,14 @@ ROUTE_ROLES: dict[tuple[str, str], str] = {
     ("GET", f"{API}/objectives/{{objective_id}}"): ADVOCATE,
     ("PATCH", f"{API}/objectives/{{objective_id}}"): MANAGER,
     ("DELETE", f"{API}/objectives/{{objective_id}}"): MANAGER,
+    ("POST", f"{API}/objectives/{{objective_id}}/check-ins"): ADVOCATE,
+    ("GET", f"{API}/objectives/{{objective_id}}/check-ins"): ADVOCATE,
+    ("GET", f"{API}/kpis"): MANAGER,
+    ("GET", f"{API}/pilots/{{pilot_id}}/report.pdf"): MANAGER,
+    ("GET", f"{API}/report.pdf"): MANAGER,
+    ("POST", f"{API}/report-schedules"): MANAGER,
+    ("GET", f"{API}/report-schedules"): MANAGER,
+    ("DELETE", f"{API}/report-schedules/{{schedule_id}}"): MANAGER,
     # background work and what it reaches
     ("GET", f"{API}/jobs"): ADMIN,
     ("POST", f"{API}/webhooks"): ADMIN,
@@ -160,6 +168,9 @@ PER_USER_GETS = frozenset({
 
 # GETs that complete an action started elsewhere and need its query (the OAuth callback, with
 # `code` and `state`): an allowed caller without them gets a 4xx problem, not a 200.
+# Reports over the organisation need their range.
+RANGES = {f"{API}/kpis": "?from=2026-01-05&to=2026-02-02",
+          f"{API}/report.pdf": "?from=2026-01-05&to=2026-02-02"}
 ACTION_GETS = frozenset({("GET", f"{API}/connections/{{network}}/callback")})
 
 ROLE_CALLERS = ("advocate", "marketer", "manager", "admin")
@@ -216,6 +227,7 @@ class World:
     webhook_id: str = ""
     feed_id: str = ""
     channel_id: str = ""
+    schedule_id: str = ""
 
     def url(self, path: str) -> str:
         post_id = self.suggestion_id if path.endswith(("/approve", "/reject")) else (
@@ -226,7 +238,8 @@ class World:
                            kind="shares", pilot_id=self.pilot_id,
                            objective_id=self.objective_id, webhook_id=self.webhook_id,
                            feed_id=self.feed_id, channel_id=self.channel_id,
-                           network="linkedin")
+                           schedule_id=self.schedule_id, network="linkedin"
+                           ) + RANGES.get(path, "")
 
 
 async def build_world(api: Api) -> World:
@@ -290,6 +303,8 @@ async def build_world(api: Api) -> World:
         ("feed_id", "feeds", {"url": "https://93.184.216.34/feed.xml"}),
         ("channel_id", "channels", {"kind": "slack", "url": "https://93.184.216.34/services/T",
                                     "name": "#marketing"}),
+        ("schedule_id", "report-schedules", {"cadence": "weekly",
+                                             "recipients": ["boss@corp.test"]}),
     ):
         created = await api.client.post(f"{API}/{path}", json=body, headers=admin)
         assert created.status_code == 201, created.text
@@ -630,6 +645,7 @@ VALID_BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", f"{API}/pilots/{{pilot_id}}"): {"name": "Renamed"},
     ("POST", f"{API}/pilots/{{pilot_id}}/feedback"): {"score": 8},
     ("PATCH", f"{API}/objectives/{{objective_id}}"): {"title": "Renamed"},
+    ("POST", f"{API}/objectives/{{objective_id}}/check-ins"): {"confidence": "on_track"},
     ("PATCH", f"{API}/webhooks/{{webhook_id}}"): {"events": ["share.created"]},
 }
 MALFORMED_IDS = (
@@ -652,7 +668,7 @@ def _with_id(path: str, value: str) -> str:
     return path.format(user_id=value, key_id=value, group_id=value, topic_id=value,
                        post_id=value, share_id=value, kind=value, pilot_id=value,
                        objective_id=value, webhook_id=value, feed_id=value,
-                       channel_id=value, network=value)
+                       channel_id=value, schedule_id=value, network=value)
 
 
 async def test_malformed_or_unknown_path_id_is_404_not_422(api: Api) -> None:

@@ -31,6 +31,8 @@ from app.analytics.okr import service as okr_service
 from app.analytics.okr.schemas import KeyResultIn, ObjectiveCreate
 from app.analytics.pilots import service as pilots_service
 from app.analytics.pilots.schemas import Baseline, FeedbackCreate, PilotCreate
+from app.analytics.reports import schedules as report_schedules
+from app.analytics.reports.schemas import Cadence, ReportScheduleCreate
 from app.auth import groups as groups_service
 from app.auth import service as auth_service
 from app.content import publisher
@@ -247,12 +249,15 @@ async def build_world(api: Api, settings: Settings) -> World:
             session, data=FeedCreate(url=WORLD_FEED), allow_private=False)  # type: ignore[arg-type]
         channel = await channels.create(session, settings=settings, data=ChannelCreate(
             kind="slack", url=WORLD_CHANNEL, name="#marketing"))
+        schedule = await report_schedules.create(session, data=ReportScheduleCreate(
+            cadence=Cadence.weekly, recipients=["boss@corp.test"]), creator=None)
         await connections.save_tokens(
             session, settings, user=advocate, network=Network.linkedin,
             tokens=oauth.Tokens(access_token="token", expires_at=utcnow() + timedelta(days=60),
                                 refresh_token=None, refresh_expires_at=None,
                                 scope="r_member_postAnalytics"))
-    world.ids |= {"webhook": endpoint.id, "feed": feed.id, "channel": channel.id}
+    world.ids |= {"webhook": endpoint.id, "feed": feed.id, "channel": channel.id,
+                  "report_schedule": schedule.id}
     return world
 
 
@@ -1413,6 +1418,51 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("DELETE", f"{API}/objectives/{{objective_id}}"): Route(
         caller="manager", target="objective", valid=None,
+        cases=(Case("a pilot's id", 404, target="pilot"),),
+    ),
+    ("POST", f"{API}/objectives/{{objective_id}}/check-ins"): Route(
+        caller="manager", target="objective",
+        valid=lambda w: {"confidence": "on_track", "note": "Going well"},
+        cases=(
+            Case("no fields", 422, json={}, loc=("body", "confidence")),
+            Case("unknown confidence", 422, json={"confidence": "fine"},
+                 loc=("body", "confidence")),
+            Case("a value without a key result", 422,
+                 json={"confidence": "on_track", "value": 3}),
+            Case("a value not a number", 422, json={"confidence": "on_track", "value": "many"},
+                 loc=("body", "value")),
+            Case("unknown key result", 422,
+                 json={"confidence": "on_track", "key_result_id": UNKNOWN_ID},
+                 loc=("body", "key_result_id")),
+            Case("note too long", 422, json={"confidence": "on_track", "note": "n" * 2001},
+                 loc=("body", "note")),
+            Case("a pilot's id", 404, json={"confidence": "on_track"}, target="pilot"),
+        ),
+    ),
+    # --- reports for leadership ---------------------------------------------------------
+    ("POST", f"{API}/report-schedules"): Route(
+        caller="manager",
+        valid=lambda w: {"pilot_id": w.ids["pilot"], "cadence": "monthly",
+                         "recipients": ["ceo@corp.test"]},
+        cases=(
+            Case("no fields", 422, json={}),
+            Case("unknown cadence", 422, json={"cadence": "daily",
+                                              "recipients": ["ceo@corp.test"]},
+                 loc=("body", "cadence")),
+            Case("no recipients", 422, json={"cadence": "weekly", "recipients": []},
+                 loc=("body", "recipients")),
+            Case("not an address", 422, json={"cadence": "weekly", "recipients": ["ceo"]},
+                 loc=("body", "recipients", 0)),
+            Case("recipients a string", 422,
+                 json={"cadence": "weekly", "recipients": "ceo@corp.test"},
+                 loc=("body", "recipients")),
+            Case("unknown pilot", 422, json={"pilot_id": UNKNOWN_ID, "cadence": "weekly",
+                                            "recipients": ["ceo@corp.test"]},
+                 loc=("body", "pilot_id")),
+        ),
+    ),
+    ("DELETE", f"{API}/report-schedules/{{schedule_id}}"): Route(
+        caller="manager", target="report_schedule", valid=None,
         cases=(Case("a pilot's id", 404, target="pilot"),),
     ),
     # --- background work: webhooks, feeds, channels, reminders, connections ----------------

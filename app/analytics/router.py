@@ -1,4 +1,5 @@
-"""Pilots, their KPIs and feedback, objectives, EMV settings and exports (managers)."""
+"""Pilots, their KPIs and feedback, the organisation's KPIs, EMV settings and exports
+(managers)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from fastapi.responses import StreamingResponse
 from app.analytics.exports import export_named, stream_csv
 from app.analytics.kpi import service as kpi_service
 from app.analytics.kpi.schemas import KpiReport
-from app.analytics.okr import service as okr_service
-from app.analytics.okr.schemas import ObjectiveCreate, ObjectiveRead, ObjectiveUpdate
 from app.analytics.pilots import service as pilots_service
 from app.analytics.pilots.schemas import (
     FeedbackCreate,
@@ -23,7 +22,7 @@ from app.analytics.pilots.schemas import (
     PilotUpdate,
 )
 from app.analytics.settings import EmvSettings, emv_settings, save_emv_settings
-from app.auth.access import AdminOnly, CurrentUser, ManagerOnly, SignedIn
+from app.auth.access import AdminOnly, CurrentUser, ManagerOnly
 from app.core.errors import Invalid
 from app.core.pagination import Cursor, Limit, Page
 from app.core.routing import ChorusRoute, DbSession
@@ -32,6 +31,8 @@ from app.core.types import Day
 router = APIRouter(prefix="/api/v1", route_class=ChorusRoute)
 FromDay = Annotated[Day | None, Query(alias="from", description="First day (inclusive).")]
 ToDay = Annotated[Day | None, Query(description="Bound (exclusive): 00:00 of that day.")]
+RequiredFrom = Annotated[Day, Query(alias="from", description="First day (inclusive).")]
+RequiredTo = Annotated[Day, Query(description="Bound (exclusive): 00:00 of that day.")]
 
 
 @router.post("/pilots", response_model=PilotRead, status_code=201, tags=["pilots"])
@@ -86,6 +87,19 @@ async def pilot_kpis_csv(pilot_id: str, _manager: ManagerOnly, session: DbSessio
                              f'attachment; filename="chorus-pilot-{pilot.id}-kpis.csv"'})
 
 
+@router.get("/kpis", response_model=KpiReport, tags=["pilots"])
+async def organisation_kpis(
+    _manager: ManagerOnly, session: DbSession, from_: RequiredFrom, to: RequiredTo,
+    group_id: Annotated[str | None, Query(max_length=64,
+                                          description="Only this group's members.")] = None,
+) -> KpiReport:
+    """The organisation's KPIs over [from, to) (or one group's), with breakdowns and weeks:
+    every user existing and not deactivated at min(to, now), every pilot's feedback;
+    `pilot_id`, `vs_paid` and `roi` are null."""
+    return await kpi_service.organisation_report(session, start=from_, end=to,
+                                                 group_id=group_id)
+
+
 @router.get("/me/pilots", response_model=Page[MyPilot], tags=["me"])
 async def my_pilots(user: CurrentUser, session: DbSession) -> Page[MyPilot]:
     """The pilots you are enrolled in (every one: a single page), soonest ending first,
@@ -112,52 +126,6 @@ async def list_feedback(pilot_id: str, _manager: ManagerOnly, session: DbSession
                                                            cursor=cursor)
     return Page(items=[FeedbackRead.model_validate(f, from_attributes=True) for f in rows],
                 next_cursor=next_cursor)
-
-
-@router.post("/objectives", response_model=ObjectiveRead, status_code=201, tags=["okrs"])
-async def create_objective(body: ObjectiveCreate, _manager: ManagerOnly,
-                           session: DbSession) -> ObjectiveRead:
-    """An objective with 1–5 key results, each tracking a KPI."""
-    objective = await okr_service.create(session, data=body)
-    return (await okr_service.to_read(session, [objective]))[0]
-
-
-@router.get("/objectives", response_model=Page[ObjectiveRead], tags=["okrs"])
-async def list_objectives(_reader: SignedIn, session: DbSession, limit: Limit = 50,
-                          cursor: Cursor = None) -> Page[ObjectiveRead]:
-    """Objectives with their key results' live progress, newest first."""
-    objectives, next_cursor = await okr_service.list_objectives(session, limit=limit,
-                                                                cursor=cursor)
-    return Page(items=await okr_service.to_read(session, objectives), next_cursor=next_cursor)
-
-
-@router.get("/objectives/{objective_id}", response_model=ObjectiveRead, tags=["okrs"])
-async def read_objective(objective_id: str, _reader: SignedIn,
-                         session: DbSession) -> ObjectiveRead:
-    """One objective."""
-    objective = await okr_service.get_or_raise(session, objective_id)
-    return (await okr_service.to_read(session, [objective]))[0]
-
-
-@router.patch("/objectives/{objective_id}", response_model=ObjectiveRead, tags=["okrs"])
-async def update_objective(objective_id: str, body: ObjectiveUpdate, _manager: ManagerOnly,
-                           session: DbSession) -> ObjectiveRead:
-    """Change an objective; `key_results` replaces them all."""
-    objective = await okr_service.get_or_raise(session, objective_id)
-    await okr_service.update(session, objective, body.model_dump(exclude_unset=True,
-                                                                 exclude={"key_results"}),
-                             body.key_results)
-    return (await okr_service.to_read(session, [objective]))[0]
-
-
-@router.delete("/objectives/{objective_id}", status_code=204, response_class=Response,
-               tags=["okrs"])
-async def delete_objective(objective_id: str, _manager: ManagerOnly,
-                           session: DbSession) -> Response:
-    """Delete an objective and its key results."""
-    await okr_service.delete_objective(session,
-                                       await okr_service.get_or_raise(session, objective_id))
-    return Response(status_code=204)
 
 
 @router.get("/settings/emv", response_model=EmvSettings, tags=["settings"])

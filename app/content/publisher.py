@@ -1,24 +1,30 @@
 """The publisher of §7 against the database: publish due posts, explain the queue and mix.
 
 Decisions read only the last nine posts of the organisation and of each topic involved
-(see ``app.content.mix``), through indexes, so their cost does not grow with history.
+(see ``app.content.mix``), through indexes, so their cost does not grow with history. The
+feeds of §7 add no history to read: a feed's last nine posts are the newest nine of the
+union of its topics' last nine. Which feeds exist is counted in the database, one row per
+distinct set of followed topics (``app.content.audience``).
 Two publishers never decide at once: each takes the ``publisher`` lock row first (a row lock
 on PostgreSQL, the write lock on SQLite), so the second one sees the first one's posts.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Executable, bindparam, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.content import audience as audience_service
 from app.content import mix
-from app.content.schemas import MixCounts, MixNeeds, MixRead
+from app.content.audience import Audience
+from app.content.schemas import HeldBy, MixCounts, MixNeeds, MixRead
 from app.core.clock import utcnow
 from app.core.db import dialect_insert
 from app.core.references import linked_ids
@@ -28,6 +34,8 @@ from app.webhooks import events as webhook_events
 
 LOCK_NAME = "publisher"
 _TICK = timedelta(microseconds=1)
+# Topics' tails read per statement (SQLite allows 500 terms in a compound SELECT).
+_TAILS_PER_STATEMENT = 100
 
 
 async def take_lock(session: AsyncSession) -> None:
@@ -49,18 +57,69 @@ async def _org_tail(session: AsyncSession) -> list[Category]:
     return [Category(str(c)) for c in reversed(list(rows))]
 
 
-async def _topic_tail(session: AsyncSession, topic_id: str) -> list[Category]:
-    rows = await session.scalars(
-        select(PostTopic.category)
-        .where(PostTopic.topic_id == topic_id, PostTopic.published_at.is_not(None))
-        .order_by(PostTopic.published_at.desc()).limit(mix.WINDOW - 1)
+@dataclass(frozen=True)
+class _Published:
+    stamp: datetime
+    post_id: str
+    category: Category
+
+
+@functools.cache
+def _tails_statement(count: int) -> Executable:
+    """The last nine published posts of ``count`` topics (bound as ``t0``…): one index range
+    per topic, in one statement, built once per count so it compiles once."""
+    selects = [
+        select(
+            select(PostTopic.topic_id, PostTopic.post_id, PostTopic.published_at,
+                   PostTopic.category)
+            .where(PostTopic.topic_id == bindparam(f"t{i}"), PostTopic.published_at.is_not(None))
+            .order_by(PostTopic.published_at.desc()).limit(mix.WINDOW - 1).subquery()
+        )
+        for i in range(count)
+    ]
+    return union_all(*selects) if count > 1 else selects[0]
+
+
+async def _topic_tails(session: AsyncSession, topic_ids: set[str]
+                       ) -> dict[str, list[_Published]]:
+    """Each topic's last nine published posts, oldest first."""
+    tails: dict[str, list[_Published]] = {t: [] for t in topic_ids}
+    ordered = sorted(topic_ids)
+    for start in range(0, len(ordered), _TAILS_PER_STATEMENT):
+        chunk = ordered[start:start + _TAILS_PER_STATEMENT]
+        params = {f"t{i}": t for i, t in enumerate(chunk)}
+        for topic_id, post_id, stamp, category in await session.execute(
+                _tails_statement(len(chunk)), params):
+            tails[topic_id].append(_Published(stamp, post_id, Category(str(category))))
+    for tail in tails.values():
+        tail.sort(key=lambda p: p.stamp)
+    return tails
+
+
+def _feed_tail(tails: dict[str, list[_Published]], feed: mix.Scope) -> list[Category]:
+    """The newest nine posts carrying any of the feed's topics (a post once, however many
+    of them it carries)."""
+    posts = {p.post_id: p for t in feed for p in tails[t]}
+    newest = sorted(posts.values(), key=lambda p: p.stamp)[-(mix.WINDOW - 1):]
+    return [p.category for p in newest]
+
+
+async def load_sequences(session: AsyncSession, candidates: Sequence[mix.Candidate], *,
+                         counted: bool = True) -> tuple[mix.Sequences, Audience]:
+    """The sequences the candidates would join: the organisation's, their topics', and the
+    feeds of active users that would show them; and who sees which (``counted``: with the
+    users who follow no topic, for ``held_by``)."""
+    topics = _topics_of(candidates)
+    audience = (await audience_service.load(session, topics, count_no_topic=counted)
+                if candidates else Audience({}))
+    feeds = [f for f in audience.feeds() if f & topics]
+    tails = await _topic_tails(session, topics.union(*feeds))
+    sequences = mix.Sequences(
+        await _org_tail(session),
+        {t: [p.category for p in tails[t]] for t in topics},
+        {f: _feed_tail(tails, f) for f in feeds},
     )
-    return [Category(str(c)) for c in reversed(list(rows))]
-
-
-async def load_sequences(session: AsyncSession, topic_ids: set[str]) -> mix.Sequences:
-    topics = {t: await _topic_tail(session, t) for t in sorted(topic_ids)}
-    return mix.Sequences(await _org_tail(session), topics)
+    return sequences, audience
 
 
 def due_time(post: Post) -> datetime:
@@ -105,7 +164,7 @@ async def run(session: AsyncSession, *, now: datetime | None = None) -> list[Pos
     state = await _queued(session, now, due_only=True)
     if not state.due:
         return []
-    sequences = await load_sequences(session, _topics_of(state.due))
+    sequences, _ = await load_sequences(session, state.due, counted=False)
     planned = mix.plan(sequences, state.due)
     last = await session.scalar(select(func.max(Post.published_at)))
     published: list[Post] = []
@@ -133,6 +192,7 @@ class QueueEntry:
     post: Post
     eligible_at: datetime
     blocked_by: Literal["review", "schedule", "mix"] | None
+    held_by: HeldBy | None = None
 
 
 @dataclass
@@ -140,6 +200,7 @@ class QueueView:
     entries: list[QueueEntry]
     held: list[mix.Candidate]
     after_run: mix.Sequences
+    audience: Audience
 
 
 async def queue_view(session: AsyncSession, *, now: datetime | None = None) -> QueueView:
@@ -150,7 +211,7 @@ async def queue_view(session: AsyncSession, *, now: datetime | None = None) -> Q
     """
     now = now or utcnow()
     state = await _queued(session, now, due_only=False)
-    sequences = await load_sequences(session, _topics_of([*state.due, *state.scheduled]))
+    sequences, audience = await load_sequences(session, state.due)
     planned = mix.plan(sequences, state.due)
     planned_ids = {c.id for c in planned}
     preference = mix.category_preference(sequences.org)
@@ -158,14 +219,15 @@ async def queue_view(session: AsyncSession, *, now: datetime | None = None) -> Q
                   key=lambda c: (preference.index(c.category), c.pick_key))
     scheduled = sorted(state.scheduled, key=lambda c: c.pick_key)
     entries = [QueueEntry(state.posts[c.id], c.due_at, None) for c in planned]
-    entries += [QueueEntry(state.posts[c.id], c.due_at, "mix") for c in held]
+    entries += [QueueEntry(state.posts[c.id], c.due_at, "mix",
+                           audience.held_by(sequences, c)) for c in held]
     entries += [QueueEntry(state.posts[c.id], c.due_at, "schedule") for c in scheduled]
     suggestions = await session.scalars(
         select(Post).where(Post.status == PostStatus.suggested)
         .order_by(Post.created_at, Post.id)
     )
     entries += [QueueEntry(p, due_time(p), "review") for p in suggestions]
-    return QueueView(entries=entries, held=held, after_run=sequences)
+    return QueueView(entries=entries, held=held, after_run=sequences, audience=audience)
 
 
 async def _published_sequence(session: AsyncSession, topic_id: str | None) -> list[Category]:

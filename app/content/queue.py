@@ -28,7 +28,7 @@ async def queue_page(session: AsyncSession, *, topic_id: str | None, limit: int,
     posts = await content_service.to_read(session, [e.post for e in window])
     items = [
         QueueItem(post=post, position=start + i + 1, eligible_at=entry.eligible_at,
-                  blocked_by=entry.blocked_by)
+                  blocked_by=entry.blocked_by, held_by=entry.held_by)
         for i, (entry, post) in enumerate(zip(window, posts, strict=True))
     ]
     next_cursor = encode_cursor([start + limit]) if start + limit < len(entries) else None

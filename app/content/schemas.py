@@ -155,11 +155,25 @@ class MixRead(BaseModel):
     needs: MixNeeds
 
 
+class HeldBy(BaseModel):
+    topic_ids: list[str] = Field(description=(
+        "The topic set of the feed whose sequence the post would break: `[]` for the "
+        "organisation's (the feed of advocates who follow no topic), one topic for that "
+        "topic's own sequence."))
+    advocates: int = Field(description=(
+        "Active users who see that sequence: for a feed, those who follow exactly its "
+        "topics; for a topic, its followers and the users who follow no topic; for the "
+        "organisation, the users who follow no topic."))
+
+
 class QueueItem(BaseModel):
     post: PostRead
     position: int
     eligible_at: OutDatetime
     blocked_by: Literal["review", "schedule", "mix"] | None
+    held_by: HeldBy | None = Field(None, description=(
+        "What the 6-3-1 rule holds the post back for: of the sequences it would break, the "
+        "one the most active users see. Null unless `blocked_by` is `mix`."))
 
 
 class QueuePage(BaseModel):

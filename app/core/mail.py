@@ -19,11 +19,19 @@ SENDER_NAME = "Chorus"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
 class Mail:
     to: str
     subject: str
     text: str
     html: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 def sender_address(settings: Settings) -> str:
@@ -47,6 +55,10 @@ def build_message(settings: Settings, mail: Mail) -> EmailMessage:
     message.set_content(mail.text)
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")
+    for attachment in mail.attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)
     return message
 
 
@@ -56,7 +68,8 @@ async def send_mail(settings: Settings, mail: Mail) -> None:
     message = build_message(settings, mail)
     if not settings.smtp_url:
         log.info("email not sent (CHORUS_SMTP_URL is unset)",
-                 extra={"to": mail.to, "subject": mail.subject, "body": mail.text})
+                 extra={"to": mail.to, "subject": mail.subject, "body": mail.text,
+                        "attachments": [a.filename for a in mail.attachments]})
         return
     parts = urlsplit(settings.smtp_url)
     tls = parts.scheme == "smtps"

@@ -34,7 +34,7 @@ def _accesses(dependant: Dependant) -> Iterator[Access]:
         yield from _accesses(dep)
 
 
-def _check_storable(request: Request) -> None:
+def check_storable(request: Request) -> None:
     """Text no database can store, in the address: after the access check, so that a caller
     who may not use the route learns nothing more than 401 or 403 (CONTRACT §2)."""
     if not all(storable(v) for v in request.path_params.values()):
@@ -67,7 +67,7 @@ class ChorusRoute(APIRoute):
                             session, user_id=principal.user.id, now=utcnow(),
                             address=request.client.host if request.client else None,
                             user_agent=request.headers.get("user-agent"))
-                _check_storable(request)
+                check_storable(request)
                 response = await endpoint(request)
                 if response.status_code < 400:
                     await session.commit()

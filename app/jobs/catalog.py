@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.analytics.okr import jobs as okr_jobs
+from app.analytics.reports import jobs as report_jobs
 from app.content import jobs as content_jobs
 from app.digests import jobs as digest_jobs
 from app.feeds import jobs as feed_jobs
@@ -13,7 +15,7 @@ from app.tracking import jobs as tracking_jobs
 from app.webhooks import jobs as webhook_jobs
 
 _DOMAINS = (core_jobs, content_jobs, gamification_jobs, webhook_jobs, feed_jobs,
-            network_jobs, digest_jobs, tracking_jobs)
+            network_jobs, digest_jobs, tracking_jobs, okr_jobs, report_jobs)
 
 JOBS: dict[str, JobSpec] = {spec.name: spec for d in _DOMAINS for spec in d.JOBS}
 CRONS: list[Cron] = [schedule for d in _DOMAINS for schedule in d.CRONS]

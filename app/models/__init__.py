@@ -11,7 +11,18 @@ from app.models.gamification import Badge, PeriodStats, PointsEntry, ShareDay
 from app.models.jobs import JobRun
 from app.models.media import PostImage
 from app.models.people import Group, Topic, User, user_groups, user_topics
-from app.models.programs import Feedback, KeyResult, Objective, Pilot, pilot_groups, pilot_users
+from app.models.programs import (
+    CheckIn,
+    Feedback,
+    KeyResult,
+    KeyResultSample,
+    Objective,
+    Pilot,
+    ReportSchedule,
+    ReportSend,
+    pilot_groups,
+    pilot_users,
+)
 from app.models.settings import AppSetting
 from app.models.sharing import PolicyAcceptance, Share, ShareReservation, StatsSnapshot
 from app.models.tracking import (
@@ -29,6 +40,10 @@ __all__ = [
     "Badge",
     "Feedback",
     "KeyResult",
+    "KeyResultSample",
+    "CheckIn",
+    "ReportSchedule",
+    "ReportSend",
     "Objective",
     "PeriodStats",
     "Pilot",

@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import utcnow
@@ -35,6 +47,8 @@ class Pilot(IdMixin, Base):
     ends_on: Mapped[date] = mapped_column(Date)
     paid_visits: Mapped[int | None] = mapped_column(Integer)
     paid_conversions: Mapped[int | None] = mapped_column(Integer)
+    # Decimal text in the EMV settings' currency: the whole program's cost, for `roi`.
+    cost: Mapped[str | None] = mapped_column(String(48))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -61,6 +75,12 @@ class Objective(IdMixin, Base):
     ends_on: Mapped[date] = mapped_column(Date)
     pilot_id: Mapped[str | None] = mapped_column(String(ID_LENGTH),
                                                  ForeignKey("pilots.id", ondelete="SET NULL"))
+    owner_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="SET NULL",
+                                      name="fk_objectives_owner_id_users"))
+    # Frozen once after `ends_on`: `scored_at` says it was computed (the score may be null).
+    score: Mapped[float | None] = mapped_column(Float)
+    scored_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -72,7 +92,77 @@ class KeyResult(IdMixin, Base):
                                               index=True)
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(300))
-    metric: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(8), default="kpi", server_default="kpi")
+    metric: Mapped[str | None] = mapped_column(String(40))
+    unit: Mapped[str | None] = mapped_column(String(32))
+    due_on: Mapped[date | None] = mapped_column(Date)
     # Decimal text, exact on every backend.
     target: Mapped[str] = mapped_column(String(48))
     baseline: Mapped[str] = mapped_column(String(48))
+
+
+class CheckIn(IdMixin, Base):
+    """A key result's (or the whole objective's) check-in: a confidence, and for a manual
+    key result its new value."""
+
+    __tablename__ = "key_result_check_ins"
+
+    objective_id: Mapped[str] = mapped_column(String(ID_LENGTH),
+                                              ForeignKey("objectives.id", ondelete="CASCADE"))
+    key_result_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("key_results.id", ondelete="CASCADE"))
+    author_id: Mapped[str | None] = mapped_column(String(ID_LENGTH),
+                                                  ForeignKey("users.id", ondelete="SET NULL"))
+    value: Mapped[str | None] = mapped_column(String(48))
+    confidence: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_key_result_check_ins_objective_created", "objective_id",
+                            "created_at"),)
+
+
+class KeyResultSample(Base):
+    """A live key result's value on one local day (the `sample_key_results` job)."""
+
+    __tablename__ = "key_result_samples"
+
+    key_result_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("key_results.id", ondelete="CASCADE"), primary_key=True)
+    sampled_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(48))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportSchedule(IdMixin, Base):
+    """The leadership report (a pilot's, or the organisation's without one), emailed weekly
+    or monthly to its recipients in the language of the manager who scheduled it."""
+
+    __tablename__ = "report_schedules"
+
+    pilot_id: Mapped[str | None] = mapped_column(String(ID_LENGTH),
+                                                 ForeignKey("pilots.id", ondelete="CASCADE"))
+    cadence: Mapped[str] = mapped_column(String(8))
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_by: Mapped[str | None] = mapped_column(String(ID_LENGTH),
+                                                   ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportSend(IdMixin, Base):
+    """One schedule's report of one period, recorded before it is sent (never twice)."""
+
+    __tablename__ = "report_sends"
+
+    schedule_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("report_schedules.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("schedule_id", "period",
+                                       name="uq_report_sends_schedule_period"),)

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from app.auth.access import has_role
 from app.core.clock import utcnow
 from app.core.db import run_after_commit
+from app.core.routing import check_storable
 from app.models.enums import Role
 from app.web import csrf
 from app.web.access import FormRefused, LoginRequired, PageForbidden, page_role_of
@@ -77,6 +78,7 @@ class PageRoute(APIRoute):
                     if request.method not in SAFE_METHODS:
                         await check_form(request, viewer)
                     gate(viewer, roles)
+                    check_storable(request)
                     if viewer.user is not None:
                         await state.visitors.note_advocate(
                             session, user_id=viewer.user.id, now=utcnow(),

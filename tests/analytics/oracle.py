@@ -15,7 +15,9 @@ the contract's text:
   conversion is attributed when its click id names a recorded click that is neither bot nor
   self, whatever the conversion table says about it;
 - ratios exactly (``Fraction``), null on a zero denominator; money exactly (``Decimal``);
-- vs_paid with :class:`statistics.NormalDist`.
+- vs_paid with :class:`statistics.NormalDist`;
+- top_posts, conversions_by_type (in every report, the weeks included) and roi, whose
+  revenue is the part in the EMV settings' currency (other currencies are not converted).
 
 The EMV settings are what the test set through the API (:class:`Emv`), not a stored row.
 """
@@ -23,7 +25,7 @@ The EMV settings are what the test set through the API (:class:`Emv`), not a sto
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -119,6 +121,7 @@ class FeedbackRow:
 class World:
     people: dict[str, Person]
     published: dict[str, datetime]  # post -> published_at, for posts ever published
+    titles: dict[str, str | None]  # every post's title
     post_topics: dict[str, frozenset[str]]
     shares: dict[str, ShareRow]
     clicks: list[ClickRow]
@@ -162,8 +165,8 @@ async def read_world(session: AsyncSession) -> World:
     post_topics: dict[str, set[str]] = defaultdict(set)
     for link in await session.scalars(select(PostTopic)):
         post_topics[link.post_id].add(link.topic_id)
-    published = {p.id: _utc(p.published_at) for p in await session.scalars(select(Post))
-                 if p.published_at is not None}
+    posts = list(await session.scalars(select(Post)))
+    published = {p.id: _utc(p.published_at) for p in posts if p.published_at is not None}
     shares = {s.id: ShareRow(s.id, s.user_id, s.post_id, str(s.network), _utc(s.created_at),
                              s.follower_count)
               for s in await session.scalars(select(Share))}
@@ -182,7 +185,7 @@ async def read_world(session: AsyncSession) -> World:
             s.impressions is not None or bool(parts)))
     feedback = [FeedbackRow(f.pilot_id, f.user_id, f.score, _utc(f.created_at))
                 for f in await session.scalars(select(Feedback))]
-    return World(people=people, published=published,
+    return World(people=people, published=published, titles={p.id: p.title for p in posts},
                  post_topics={k: frozenset(v) for k, v in post_topics.items()},
                  shares=shares, clicks=clicks, clicks_by_id={c.click_id: c for c in clicks},
                  conversions=conversions, snapshots=snapshots, feedback=feedback)
@@ -301,11 +304,13 @@ def kpis(world: World, emv: Emv, scope: Scope) -> dict[str, Any]:
 
     conversions = 0
     by_currency: dict[str, Decimal] = {}
+    by_type: Counter[str] = Counter()
     for conversion in world.conversions:
         share = _attributed(world, conversion)
         if share is None or not ours(share) or not scope.inside(conversion.at):
             continue
         conversions += 1
+        by_type[conversion.type] += 1
         if conversion.value is not None:
             by_currency[conversion.currency] = (by_currency.get(conversion.currency, Decimal(0))
                                                 + conversion.value)
@@ -349,6 +354,7 @@ def kpis(world: World, emv: Emv, scope: Scope) -> dict[str, Any]:
         "revenue": revenue,
         "revenue_currency": revenue_currency,
         "revenue_by_currency": by_currency,
+        "conversions_by_type": dict(by_type),
         "conversion_rate": ratio(conversions, unique_clicks),
         "reach": reach,
         "impressions": impressions,
@@ -388,10 +394,60 @@ def _keys(world: World, everyone: frozenset[str], start_at: datetime, end_at: da
     return networks, topics
 
 
+def top_posts(world: World, everyone: frozenset[str], start_at: datetime, end_at: datetime
+              ) -> list[dict[str, Any]]:
+    """§6: up to ten posts with at least one click in the range on the cohort's shares, most
+    clicks first, then most conversions, then post id; each with the cohort's shares of it
+    created in the range, its clicks, conversions and revenue per currency."""
+    def inside(moment: datetime) -> bool:
+        return start_at <= moment < end_at
+
+    def ours(share: ShareRow) -> bool:
+        return share.user_id in everyone
+
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(post_id: str) -> dict[str, Any]:
+        return rows.setdefault(post_id, {"post_id": post_id, "title": world.titles[post_id],
+                                         "shares": 0, "clicks": 0, "conversions": 0,
+                                         "revenue_by_currency": {}})
+
+    for click in world.clicks:
+        share = world.shares[click.share_id]
+        if click.counted and inside(click.at) and ours(share):
+            row(share.post_id)["clicks"] += 1
+    for share in world.shares.values():
+        if ours(share) and inside(share.created_at):
+            row(share.post_id)["shares"] += 1
+    for conversion in world.conversions:
+        attributed = _attributed(world, conversion)
+        if attributed is None or not ours(attributed) or not inside(conversion.at):
+            continue
+        entry = row(attributed.post_id)
+        entry["conversions"] += 1
+        if conversion.value is not None:
+            money = entry["revenue_by_currency"]
+            money[conversion.currency] = (money.get(conversion.currency, Decimal(0))
+                                          + conversion.value)
+    clicked = [r for r in rows.values() if r["clicks"] >= 1]
+    clicked.sort(key=lambda r: (-r["clicks"], -r["conversions"], r["post_id"]))
+    return clicked[:10]
+
+
+def roi_of(totals: dict[str, Any], emv: Emv, cost: Decimal | None) -> float | None:
+    """§6: (revenue + emv − cost) / cost, revenue counted in the EMV currency only."""
+    if cost is None or cost == 0:
+        return None
+    revenue = totals["revenue_by_currency"].get(emv.currency, Decimal(0))
+    return float((Fraction(revenue) + Fraction(totals["emv"]) - Fraction(cost))
+                 / Fraction(cost))
+
+
 def report(world: World, emv: Emv, *, tz: ZoneInfo, cohort: set[str] | None,
-           pilot_id: str | None, start: date, end: date, now: datetime) -> dict[str, Any]:
-    """A §6 response: every KPI at the top level, then by_network, by_topic, by_group and
-    weekly (for a pilot; None for the organisation)."""
+           pilot_id: str | None, start: date, end: date, now: datetime,
+           cost: Decimal | None = None) -> dict[str, Any]:
+    """A §6 response: every KPI, top_posts and roi at the top level, then by_network,
+    by_topic, by_group and weekly."""
     start_at, end_at = local_midnight(start, tz), local_midnight(end, tz)
     everyone = enrolled_of(world, cohort, min(end_at, now))
 
@@ -405,6 +461,8 @@ def report(world: World, emv: Emv, *, tz: ZoneInfo, cohort: set[str] | None,
 
     out: dict[str, Any] = {"pilot_id": pilot_id, "from": start.isoformat(),
                            "to": end.isoformat(), **kpis(world, emv, scope())}
+    out["top_posts"] = top_posts(world, everyone, start_at, end_at)
+    out["roi"] = roi_of(out, emv, cost)
     networks, topics = _keys(world, everyone, start_at, end_at)
     # A network's or a topic's report keeps the cohort and its feedback; a network's keeps
     # every post, a topic's the posts in that topic.

@@ -15,8 +15,10 @@ changes through the API; and every click through ``GET /s/{code}``, at its own t
 (time-machine), from its own address and user agent, so the app decides every flag and every
 daily total itself. The flags it decided are checked against the test's own account of the
 requests; then each seed compares the pilot's own range, a random range cutting weeks at both
-ends, a few days around the DST change and the organisation (through OKRs, the API that
-reports the organisation's KPIs today).
+ends, a few days around the DST change, and the organisation's report (``GET /api/v1/kpis``)
+over a random range, as a whole and for one group: every KPI, every breakdown and week,
+``top_posts``, ``conversions_by_type`` and ``roi`` (the pilot's cost is random: none, zero,
+or an amount set on creation or by PATCH).
 """
 
 from __future__ import annotations
@@ -75,11 +77,6 @@ BOTS = ("LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www
         "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
         "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
         "python-httpx/0.28.1")
-METRICS = ("enrolled", "active_advocates", "participation_rate", "posts_published", "shares",
-           "share_rate", "clicks", "unique_clicks", "clicks_per_share", "conversions",
-           "revenue", "conversion_rate", "reach", "impressions", "engagements",
-           "engagement_rate", "emv", "feedback_score", "enps")
-
 
 @pytest.fixture
 def settings(settings: Any) -> Any:
@@ -193,7 +190,7 @@ async def _build(program: Program) -> None:
             User.id == rng.choice(program.advocates).id).values(created_at=LAST))
         posts: list[Post] = []
         times: set[datetime] = set()
-        while len(times) < 12:  # published_at orders the posts: distinct
+        while len(times) < 16:  # distinct (published_at orders them); more than ten
             times.add(program.moment(FIRST, LAST - timedelta(days=8)))
         for i, published in enumerate(sorted(times)):
             posts.append(Post(
@@ -367,9 +364,20 @@ async def _pilots_and_feedback(program: Program) -> None:
         "user_ids": [a.id for a in rng.sample(program.advocates, 2)]}
     if baseline is not None:
         pilot["baseline"] = baseline
+    cost = rng.choice((None, "0", "1500", "249.99", 80))
+    patch_cost = rng.random() < 0.5
+    if cost is not None and not patch_cost:
+        pilot["cost"] = cost
     answer = await api.client.post("/api/v1/pilots", headers=program.manager, json=pilot)
     assert answer.status_code == 201, answer.text
-    program.pilot = {**pilot, "id": answer.json()["id"], "baseline": baseline}
+    if cost is not None and patch_cost:
+        patched = await api.client.patch(f"/api/v1/pilots/{answer.json()['id']}",
+                                          headers=program.manager, json={"cost": cost})
+        assert patched.status_code == 200, patched.text
+        answer = patched
+    assert (answer.json()["cost"] is None) == (cost is None), answer.text
+    program.pilot = {**pilot, "id": answer.json()["id"], "baseline": baseline,
+                     "cost": None if cost is None else Decimal(str(cost))}
     other = await api.client.post("/api/v1/pilots", headers=program.manager, json={
         "name": "Other", "starts_on": PILOT_START.isoformat(), "ends_on": PILOT_END.isoformat(),
         "group_ids": [rng.choice(program.groups)]})
@@ -415,6 +423,7 @@ def _normalised(response: dict[str, Any]) -> dict[str, Any]:
     for name in ("by_network", "by_topic", "by_group"):
         out[name] = {k: _as_numbers(v) for k, v in response[name].items()}
     out["weekly"] = [_as_numbers(w) for w in response["weekly"]]
+    out["top_posts"] = [_as_numbers(p) for p in response["top_posts"]]
     return out
 
 
@@ -456,7 +465,8 @@ async def _check_pilot(program: Program, world: World, check: Check, *,
     want = report(world, program.emv, tz=TZ,
                   cohort=cohort_of(world, group_ids=pilot["group_ids"],
                                    user_ids=pilot["user_ids"]),
-                  pilot_id=pilot["id"], start=start, end=end, now=asked_at)
+                  pilot_id=pilot["id"], start=start, end=end, now=asked_at,
+                  cost=pilot["cost"])
 
     baseline = pilot["baseline"]
     expected_paid = (None if baseline is None else
@@ -477,27 +487,29 @@ async def _check_pilot(program: Program, world: World, check: Check, *,
     return want
 
 
-async def _check_organisation(program: Program, world: World, check: Check) -> None:
-    """The organisation's KPIs, as objectives without a pilot report them (each key
-    result's ``current`` is its KPI over the objective's days)."""
+async def _check_organisation(program: Program, world: World, check: Check,
+                              group_id: str | None = None) -> dict[str, Any]:
+    """``GET /api/v1/kpis``: the organisation's report (every user existing and not
+    deactivated at the cutoff), or one group's current members'; every pilot's feedback,
+    no vs_paid, no roi."""
     start, end, asked_at = check.start, check.end, check.asked_at
-    got: dict[str, Any] = {}
+    params = {"from": start.isoformat(), "to": end.isoformat()}
+    if group_id is not None:
+        params["group_id"] = group_id
     with time_machine.travel(asked_at, tick=False):
-        for i in range(0, len(METRICS), 5):
-            answer = await program.api.client.post("/api/v1/objectives", headers=program.manager,
-                                                   json={
-                "title": "Organisation", "starts_on": start.isoformat(),
-                "ends_on": (end - timedelta(days=1)).isoformat(),
-                "key_results": [{"title": m, "metric": m, "target": 1}
-                                for m in METRICS[i:i + 5]]})
-            assert answer.status_code == 201, answer.text
-            got |= {kr["metric"]: kr["current"] for kr in answer.json()["key_results"]}
-    total = report(world, program.emv, tz=TZ, cohort=None, pilot_id=None, start=start,
-                   end=end, now=asked_at)
-    want = {m: None if total[m] is None else float(total[m]) for m in METRICS}
+        answer = await program.api.client.get("/api/v1/kpis", params=params,
+                                              headers=program.manager)
+    assert answer.status_code == 200, answer.text
+    got = _normalised(answer.json())
+    assert got.pop("vs_paid") is None and got.pop("warnings") == []
+    cohort = None if group_id is None else cohort_of(world, group_ids=[group_id], user_ids=[])
+    want = report(world, program.emv, tz=TZ, cohort=cohort, pilot_id=None, start=start,
+                  end=end, now=asked_at)
     differences = _differences(got, want)
-    assert not differences, (f"seed {program.seed}, the organisation over [{start}, {end}) "
-                             f"asked at {asked_at}:\n" + "\n".join(differences))
+    assert not differences, (f"seed {program.seed}, the organisation (group {group_id}) over "
+                             f"[{start}, {end}) asked at {asked_at}:\n"
+                             + "\n".join(differences[:20]))
+    return want
 
 
 @pytest.fixture
@@ -555,4 +567,6 @@ async def test_the_api_answers_the_kpis_of_contract_section_6(api: Api, app: Fas
     assert mine["by_network"] and mine["by_topic"] and mine["by_group"]
     await _check_pilot(program, world, cut)
     await _check_pilot(program, world, dst)
-    await _check_organisation(program, world, organisation)
+    everyone = await _check_organisation(program, world, organisation)
+    assert everyone["top_posts"] and everyone["conversions_by_type"], "an empty organisation"
+    await _check_organisation(program, world, organisation, rng.choice(program.groups))

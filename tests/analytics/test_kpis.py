@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.conversions import service as conversions_service
 from app.conversions.schemas import ConversionCreate
-from app.models import Click, User
+from app.models import Click, Post, User
 from app.models.enums import Network
 from tests.analytics.scenario import World, at, build, make_share
 from tests.builders import Api, Role
@@ -183,3 +183,101 @@ async def test_one_post_shared_on_two_networks_is_one_pair(api: Api, world: Worl
     _subset(report["by_group"][world.g1], {"shares": 4, "active_advocates": 2,
                                            "share_rate": 3 / 5})
     _subset(report["weekly"][0], {"shares": 2, "active_advocates": 1, "share_rate": 0.5})
+
+
+async def test_conversions_by_type_in_the_total_every_breakdown_and_week(
+        api: Api, world: World) -> None:
+    """Both attributed conversions in the range are deals: c1 on a1's linkedin share in week
+    one, c2 on a2's linkedin share (p2, in both topics) in week two."""
+    report = await _kpis(api, world)
+    assert report["conversions_by_type"] == {"deal": 2}
+    assert report["by_network"]["linkedin"]["conversions_by_type"] == {"deal": 2}
+    assert report["by_network"]["x"]["conversions_by_type"] == {}
+    assert report["by_topic"][world.t1]["conversions_by_type"] == {"deal": 2}
+    assert report["by_topic"][world.t2]["conversions_by_type"] == {"deal": 1}
+    assert report["by_group"][world.g1]["conversions_by_type"] == {"deal": 2}
+    assert [w["conversions_by_type"] for w in report["weekly"]] == [{"deal": 1}, {"deal": 1},
+                                                                    {}]
+
+
+async def _titles(api: Api, *post_ids: str) -> list[str | None]:
+    async with api.db.transaction() as session:
+        return [(await session.get(Post, p)).title for p in post_ids]  # type: ignore[union-attr]
+
+
+async def test_top_posts_by_clicks_then_conversions(api: Api, world: World) -> None:
+    """Counted clicks in the range on the cohort's shares: p1 3 (a1's; a4 has left, bots and
+    the self-click count nowhere), p2 1 and p0 1 (a1's share of 03-02, clicked 03-04); p2
+    goes first of those two, with a conversion. Shares are the cohort's made in the range;
+    p3 is shared in the range but never clicked in it, so it is not listed."""
+    async with api.db.transaction() as session:
+        a2 = await session.get(User, world.users["a2"].id)
+        assert a2 is not None
+        await make_share(session, a2, world.shares["a3-p3"].post_id, Network.x, at(16, 13))
+    p0, p1, p2 = (world.shares[k].post_id for k in ("a1-p0", "a1-p1", "a2-p2"))
+    titles = await _titles(api, p1, p2, p0)
+    report = await _kpis(api, world)
+    assert report["top_posts"] == [
+        {"post_id": p1, "title": titles[0], "shares": 1, "clicks": 3, "conversions": 1,
+         "revenue_by_currency": {"EUR": "100"}},
+        {"post_id": p2, "title": titles[1], "shares": 2, "clicks": 1, "conversions": 1,
+         "revenue_by_currency": {"EUR": "50.5"}},
+        {"post_id": p0, "title": titles[2], "shares": 0, "clicks": 1, "conversions": 0,
+         "revenue_by_currency": {}},
+    ]
+    for breakdown in ("by_network", "by_topic", "by_group"):
+        assert all("top_posts" not in v and "roi" not in v
+                   for v in report[breakdown].values())
+    assert all("top_posts" not in w and "roi" not in w for w in report["weekly"])
+
+
+async def test_top_posts_ties_go_by_post_id(api: Api, world: World) -> None:
+    """A signup on p0's click: p0 and p2 both have one click and one conversion."""
+    async with api.db.transaction() as session:
+        click_id = await session.scalar(select(Click.click_id).where(
+            Click.share_id == world.shares["a1-p0"].id))
+        await conversions_service.record(session, source="api", data=ConversionCreate(
+            click_id=click_id, type="signup", occurred_at=at(4, 13), external_id="s-1"))
+    p0, p2 = world.shares["a1-p0"].post_id, world.shares["a2-p2"].post_id
+    report = await _kpis(api, world)
+    assert [p["post_id"] for p in report["top_posts"][1:]] == sorted([p0, p2])
+    assert report["conversions_by_type"] == {"deal": 2, "signup": 1}
+    assert report["weekly"][0]["conversions_by_type"] == {"deal": 1, "signup": 1}
+
+
+async def test_roi_counts_revenue_in_the_emv_currency_only(api: Api, world: World) -> None:
+    """emv 39, revenue 150.5 EUR. With a cost of 100 USD (the EMV currency), euros are not
+    converted: (0 + 39 − 100) / 100. In EUR: (150.5 + 39 − 100) / 100."""
+    manager = await api.headers(Role.manager)
+    admin = await api.headers(Role.admin)
+    url = f"/api/v1/pilots/{world.pilot_id}"
+    assert (await _kpis(api, world))["roi"] is None  # no cost
+    patched = await api.client.patch(url, headers=manager, json={"cost": "100"})
+    assert patched.status_code == 200 and patched.json()["cost"] == "100"
+    assert (await _kpis(api, world))["roi"] == pytest.approx(-0.61)
+    emv = (await api.client.get("/api/v1/settings/emv", headers=admin)).json()
+    assert (await api.client.put("/api/v1/settings/emv", headers=admin,
+                                 json={**emv, "currency": "EUR"})).status_code == 200
+    report = await _kpis(api, world)
+    assert report["emv"] == "39" and report["roi"] == pytest.approx(0.895)
+    # A range's roi weighs the whole cost, not a prorated part of it.
+    week = await _kpis(api, world, **{"from": "2026-03-09", "to": "2026-03-16"})
+    assert week["emv"] == "9"  # x 500 / 1000 × 6 + linkedin 200 / 1000 × 30
+    assert week["roi"] == pytest.approx((50.5 + 9 - 100) / 100)
+    await api.client.patch(url, headers=manager, json={"cost": "0"})
+    assert (await _kpis(api, world))["roi"] is None  # a zero denominator
+    cleared = await api.client.patch(url, headers=manager, json={"cost": None})
+    assert cleared.json()["cost"] is None
+    assert (await _kpis(api, world))["roi"] is None
+
+
+async def test_weekly_csv_has_no_new_columns(api: Api, world: World) -> None:
+    manager = await api.headers(Role.manager)
+    response = await api.client.get(f"/api/v1/pilots/{world.pilot_id}/kpis.csv",
+                                    headers=manager)
+    header = response.text.splitlines()[0].split(",")
+    assert header == ["week_start", "week_end", "enrolled", "active_advocates",
+                      "participation_rate", "posts_published", "shares", "share_rate",
+                      "clicks", "unique_clicks", "clicks_per_share", "conversions", "revenue",
+                      "conversion_rate", "reach", "impressions", "engagements",
+                      "engagement_rate", "emv", "feedback_score", "enps"]

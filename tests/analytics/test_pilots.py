@@ -72,3 +72,36 @@ async def test_feedback_once_a_week_from_the_cohort_within_the_dates(api: Api) -
     assert (await api.client.post("/api/v1/pilots/nope/feedback", headers=enrolled_headers,
                                   json={"score": 5})).status_code == 404
     assert date.fromisoformat(listed[0]["week_starts_on"]).weekday() == 0
+
+
+async def test_a_pilot_has_an_optional_cost(api: Api) -> None:
+    manager = await api.headers(Role.manager)
+    dates = {"name": "Costed", "starts_on": "2026-03-02", "ends_on": "2026-03-29"}
+    created = await api.client.post("/api/v1/pilots", headers=manager,
+                                    json={**dates, "cost": "12500.50"})
+    assert created.status_code == 201 and created.json()["cost"] == "12500.50"
+    url = f"/api/v1/pilots/{created.json()['id']}"
+    assert (await api.client.get(url, headers=manager)).json()["cost"] == "12500.50"
+    assert (await api.client.patch(url, headers=manager,
+                                   json={"cost": 800})).json()["cost"] == "800"
+    unrelated = await api.client.patch(url, headers=manager, json={"name": "Renamed"})
+    assert unrelated.json()["cost"] == "800"  # PATCH leaves what it does not name
+    bad: object
+    for bad in ("-1", "abc", "NaN", "Infinity", "1e30", "0.0000001", True, [], {}):
+        response = await api.client.patch(url, headers=manager, json={"cost": bad})
+        assert response.status_code == 422, bad
+        assert response.json()["errors"][0]["loc"][-1] == "cost"
+        rejected = await api.client.post("/api/v1/pilots", headers=manager,
+                                         json={**dates, "cost": bad})
+        assert rejected.status_code == 422, bad
+    assert (await api.client.get(url, headers=manager)).json()["cost"] == "800"
+    cleared = await api.client.patch(url, headers=manager, json={"cost": None})
+    assert cleared.status_code == 200 and cleared.json()["cost"] is None
+    uncosted = await api.client.post("/api/v1/pilots", headers=manager, json=dates)
+    assert uncosted.json()["cost"] is None
+    names = [p["name"] for p in (await api.client.get("/api/v1/pilots",
+                                                      headers=manager)).json()["items"]]
+    assert names.count("Costed") == 1  # the rejected ones were not created
+    advocate = await api.headers(Role.advocate)
+    forbidden = await api.client.patch(url, headers=advocate, json={"cost": "abc"})
+    assert forbidden.status_code == 403

@@ -120,6 +120,7 @@ class History:
     org: list[str]
     topics: dict[str, list[str]]
     stamps: list[datetime]
+    posts: list[tuple[str, frozenset[str]]]  # (category, topics), for the feeds' oracle
 
 
 async def history(db: Db) -> History:
@@ -137,7 +138,8 @@ async def _history(session: AsyncSession) -> History:
         for topic_id in links[post_id]:
             topics[topic_id].append(str(category))
     return History(ids=[p for p, _, _ in posts], org=[str(c) for _, c, _ in posts],
-                   topics=dict(topics), stamps=[s for _, _, s in posts])
+                   topics=dict(topics), stamps=[s for _, _, s in posts],
+                   posts=[(str(c), frozenset(links[p])) for p, c, _ in posts])
 
 
 async def before_run(db: Db, now: datetime) -> tuple[History, list[Queued]]:

@@ -207,3 +207,39 @@ def test_plan_matches_the_oracle_and_keeps_the_rule(
     assert planned == expected_run(org, dict(by_topic), due)
     final_org = org + [next(q.category for q in due if q.id == i) for i in planned]
     assert every_window_ok(final_org)
+
+
+# --- feeds --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("history", "category", "ok"), [
+    ("PP", CUR, True),                 # already out of bounds: curated posts still flow
+    ("PP", OWN, True),                 # the owned bound holds (3 of 4)
+    ("PP", PRO, False),
+    ("OOOOO", OWN, False),
+    ("OOOOO", CUR, True),
+    ("PPCCCCCCC", PRO, False),
+    ("PPCCCCCCCC", PRO, False),       # the second P is still ninth back
+    ("PPCCCCCCCCC", PRO, True),
+])
+def test_a_sequence_already_out_of_bounds_is_broken_only_by_what_counts_in_it(
+    history: str, category: Category, ok: bool,
+) -> None:
+    assert mix.fits(seq(history), category) is ok
+
+
+def test_a_post_joins_every_feed_that_shares_a_topic_with_it() -> None:
+    ab, bc = frozenset({"a", "b"}), frozenset({"b", "c"})
+    sequences = mix.Sequences(seq("C" * 9), {"a": seq("P"), "c": seq("")},
+                              {ab: seq("P"), bc: seq("")})
+    assert sequences.breaking(post("x", PRO, "c")) == []
+    assert sequences.breaking(post("x", PRO, "b")) == [ab]
+    assert sequences.breaking(post("x", PRO, "a", "c")) == [frozenset({"a"}), ab]
+    sequences.append(post("x", OWN, "c"))
+    assert sequences.scopes[bc] == seq("O") and sequences.scopes[ab] == seq("P")
+    assert sequences.of_topic("c") == seq("O") and sequences.org == seq("C" * 8 + "O")
+    assert sequences.curated_needed(post("y", PRO, "b")) == 9
+
+
+def test_a_feed_is_a_set_of_two_topics_or_more() -> None:
+    with pytest.raises(ValueError, match="a feed of one topic or none"):
+        mix.Sequences([], {}, {frozenset({"a"}): []})

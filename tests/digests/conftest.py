@@ -1,22 +1,14 @@
-"""Fixtures of the digests tests: a real SMTP sink and a real HTTP receiver on loopback."""
+"""Fixtures of the digests tests: a real HTTP receiver on loopback (the SMTP sink is the
+suite's)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.digests.support import Receiver, SmtpSink, start_sink
-
-
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    sink, controller = start_sink()
-    try:
-        yield sink
-    finally:
-        controller.stop()
+from tests.digests.support import Receiver
 
 
 @pytest.fixture

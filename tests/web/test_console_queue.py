@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from app.models import Post
+from app.models import Post, Topic
 from app.models.enums import Category, PostStatus, Role
 from tests.builders import Api, make_user
 from tests.content.desk import Desk, insert_queued
@@ -224,3 +224,62 @@ async def test_the_queue_in_thai(api: Api) -> None:
     assert "<h1>คิวโพสต์</h1>" in html
     assert "2/3/31 09:00 น." in html
     assert "ถูกกฎ 6-3-1 ระงับไว้: ต้องมีโพสต์คัดสรรอีก 6 โพสต์จึงจะปล่อยโพสต์นี้ได้" in row(html, held)
+
+
+async def _followers(api: Api, topics: list[str], count: int) -> None:
+    async with api.db.transaction() as session:
+        for _ in range(count):
+            await make_user(session, topic_ids=topics)
+
+
+async def test_a_hold_by_an_advocates_feed_names_the_feed_and_its_advocates(api: Api) -> None:
+    desk = await Desk.open(api)
+    a, b, c = await desk.topic(), await desk.topic(), await desk.topic()
+    async with api.db.transaction() as session:
+        for topic_id, name in [(a, "Alpha"), (b, "Beta")]:
+            topic = await session.get(Topic, topic_id)
+            assert topic is not None
+            topic.name = name
+    await _followers(api, [a, b], 2)
+    await desk.publish(PRO, [a])
+    await desk.publish_all([(CUR, [c])] * 9)
+    held = await desk.queue(PRO, [b])
+    await _marketer(api)
+    text = row((await api.client.get("/console")).text, held)
+    # Beta is empty and the organisation's last nine are curated: only the feed of the two
+    # advocates following Alpha and Beta, which reads P, holds it; nine curated posts would
+    # push P out of that feed's last nine.
+    assert ("Held by the 6-3-1 rule in advocates' feeds: 9 more curated posts in its topics "
+            "would release it.") in text
+    assert "The last ten posts of that feed already include a promotional post." in text
+    assert "Held by the feed of 2 advocates following Alpha, Beta." in text
+
+
+async def test_held_by_names_a_topics_sequence_or_the_organisations(api: Api) -> None:
+    desk = await Desk.open(api)
+    topic = await desk.topic()
+    await _followers(api, [topic], 3)
+    await desk.publish(PRO, [topic])
+    await desk.publish_all([(CUR, [])] * 9)
+    by_topic = await desk.queue(PRO, [topic])
+    for _ in range(4):
+        await desk.publish(OWN)
+    by_org = await desk.queue(OWN)
+    await _marketer(api)  # a second marketer who follows no topic
+    html = (await api.client.get("/console")).text
+    # The topic's three followers, and the two marketers who follow none, see its posts.
+    assert "Held by the sequence of Desk" in row(html, by_topic)
+    assert ", seen by 5 advocates." in row(html, by_topic)
+    assert ("Held by the organisation's sequence, the feed of 2 advocates who follow no "
+            "topic.") in row(html, by_org)
+
+
+async def test_held_by_in_thai(api: Api) -> None:
+    desk = await Desk.open(api)
+    for _ in range(4):
+        await desk.publish(OWN)
+    held = await desk.queue(OWN)
+    await _marketer(api)
+    html = (await api.client.get("/console", headers={"Accept-Language": "th"})).text
+    assert "ระงับไว้ตามลำดับโพสต์ขององค์กร ซึ่งเป็นฟีดของผู้สนับสนุน 2 คนที่ไม่ได้ติดตามหัวข้อใด" \
+        in row(html, held)

@@ -125,7 +125,9 @@ async def test_every_kpi_has_its_tile_with_its_value(api: Api, world: World) -> 
     html = (await page(api, world)).text
     for name, shown in TILES.items():
         assert tile(html, name).startswith(shown + " Definition"), name
-    assert html.count('class="stat dash-tile"') == 19
+    assert html.count('class="stat dash-tile"') == 20  # and roi, the one without a cost
+    assert tile(html, "roi").startswith(
+        "Return on investment — No value No cost is set: a pilot with a cost shows its return.")
 
 
 async def test_each_tile_holds_its_contract_definition(api: Api, world: World) -> None:
@@ -135,7 +137,7 @@ async def test_each_tile_holds_its_contract_definition(api: Api, world: World) -
     assert ("100 × (the share of scores of 9 or 10 − the share of scores from 0 to 6), from "
             "−100 to 100.") in tile(html, "enps")
     assert "recorded followers ÷ 1,000 × the current CPM" in tile(html, "emv")
-    assert html.count('<details class="dash-def">') == 19
+    assert html.count('<details class="dash-def">') == 20
     assert "Each event counts by its own time" in html
 
 
@@ -187,7 +189,9 @@ async def test_an_empty_pilot_renders_with_dashes(api: Api) -> None:
     assert "No paid baseline" in html
     assert "No objective of this pilot covers this range." in html
     assert "No feedback yet." in html
-    assert html.count("No data yet") == 3  # the three breakdowns; the weeks read zeros
+    # The three breakdowns and the conversions by type; the weeks read zeros.
+    assert html.count("No data yet") == 4
+    assert "No post was clicked in this range." in html
 
 
 # The charts
@@ -477,5 +481,6 @@ async def test_the_page_costs_the_same_queries_whatever_the_program_holds(
     with counting_statements(api.db) as big:
         response = await api.client.get(f"/dashboard/pilots/{world.pilot_id}")
         assert response.status_code == 200 and "Objective 2" in response.text
-    # One more for the objectives' key results, whatever their number.
-    assert len(big) == len(small) + 1
+    # Two more, whatever their number: the objectives' key results, and their trends and
+    # confidences (samples and check-ins in one query).
+    assert len(big) == len(small) + 2

@@ -2,7 +2,8 @@
 
 A KPI response is the same numbers for several reports: the total, each network, each topic
 of the event's post (a post in two topics counts in both), each group of the event's
-advocate, and each week of the range. :func:`per_key` sums an event source once per kind of
+advocate, and each week of the range; shares, clicks and conversions are also summed per
+post, for ``top_posts``. :func:`per_key` sums an event source once per kind of
 report and returns one row per (kind, key) and the caller's extra columns, so that a report
 reads a few hundred rows whatever the number of events or advocates behind them.
 """
@@ -33,8 +34,9 @@ from app.models import PostTopic, user_groups
 Key = tuple[str, str]
 TOTAL: Key = ("total", "")
 KINDS = ("total", "network", "topic", "group", "week")
-# What a source without advocates (summed per post) can say.
-POST_KINDS = ("total", "network", "topic", "week")
+# What a source summed per post can say: every report but the groups', and each post's own
+# sums, for ``top_posts``.
+POST_KINDS = ("total", "network", "topic", "week", "post")
 # Feedback has no network and no post.
 PEOPLE_KINDS = ("total", "group", "week")
 
@@ -77,6 +79,9 @@ def _part(source: CTE, kind: str, columns: Sequence[ColumnElement[Any]]
         key = user_groups.c.group_id
         return (select(label, key.label("key"), *columns).select_from(source)
                 .join(user_groups, user_groups.c.user_id == source.c.user_id)), key
+    if kind == "post":
+        key = source.c.post_id
+        return select(label, key.label("key"), *columns).select_from(source), key
     if kind == "week":
         key = source.c.week
         return (select(label, cast(key, String).label("key"), *columns).select_from(source)

@@ -6,6 +6,10 @@ each group of its advocate, and its (clipped) week; a post or advocate in two to
 groups counts in both. Here the sums become KPIs, and published posts are counted against
 who can see them. Network and topic reports keep the whole cohort; a group's report is its
 members'. Ratios with a zero denominator are None; money is Decimal until rendered.
+
+``conversions_by_type`` is in every report, the weeks included (a week is the report of a
+shorter range); ``top_posts`` and ``roi`` describe the whole response and are in the total
+only (CONTRACT §6).
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from app.analytics.kpi.breakdowns import TOTAL, Key
-from app.analytics.kpi.facts import Advocate, Facts, can_see
+from app.analytics.kpi.facts import Facts, can_see
 
 KPI_NAMES = (
     "enrolled", "active_advocates", "participation_rate", "posts_published", "shares",
@@ -30,10 +35,27 @@ def ratio(numerator: int | Decimal, denominator: int | Decimal) -> float | None:
     return None if not denominator else float(numerator) / float(denominator)
 
 
-def _money(value: Decimal | None) -> str | None:
-    if value is None:
-        return None
+def _text(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _by_currency(by_currency: dict[str, Decimal]) -> dict[str, str]:
+    return {c: _text(v) for c, v in sorted(by_currency.items())}
+
+
+def roi(cost: Decimal, *, by_currency: dict[str, Decimal], emv: Decimal,
+        currency: str) -> float | None:
+    """§6: (revenue + emv − cost) / cost, in the EMV settings' currency: revenue in another
+    currency is left out (no exchange rates), even when it is the only one. Exact until the
+    one rounding to float; None when the cost is 0."""
+    if not cost:
+        return None
+    gain = Fraction(by_currency.get(currency, Decimal(0))) + Fraction(emv) - Fraction(cost)
+    return float(gain / Fraction(cost))
 
 
 @dataclass
@@ -48,6 +70,7 @@ class _Sums:
     unique_clicks: int = 0
     conversions: int = 0
     by_currency: dict[str, Decimal] = field(default_factory=dict)
+    by_type: Counter[str] = field(default_factory=Counter)
     reach: int = 0
     impressions: int = 0
     engagements: int = 0
@@ -78,7 +101,8 @@ class _Sums:
             "conversions": self.conversions,
             "revenue": _money(revenue),
             "revenue_currency": revenue_currency,
-            "revenue_by_currency": {c: _money(v) for c, v in sorted(self.by_currency.items())},
+            "revenue_by_currency": _by_currency(self.by_currency),
+            "conversions_by_type": dict(sorted(self.by_type.items())),
             "conversion_rate": ratio(self.conversions, self.unique_clicks),
             "reach": self.reach,
             "impressions": self.impressions,
@@ -95,7 +119,7 @@ class _Sums:
 
 @dataclass
 class Reports:
-    total: dict[str, Any]
+    total: dict[str, Any]  # also roi and top_posts, which no other report has
     by_network: dict[str, dict[str, Any]]
     by_topic: dict[str, dict[str, Any]]
     by_group: dict[str, dict[str, Any]]
@@ -103,13 +127,9 @@ class Reports:
 
 
 class _Pass:
-    def __init__(self, facts: Facts) -> None:
-        self.facts = facts
+    def __init__(self, facts: Facts, cost: Decimal | None) -> None:
+        self.facts, self.cost = facts, cost
         self.sums: dict[Key, _Sums] = defaultdict(_Sums)
-        self.members: dict[str, list[Advocate]] = defaultdict(list)
-        for advocate in facts.advocates.values():
-            for group in advocate.groups:
-                self.members[group].append(advocate)
 
     def run(self) -> Reports:
         self._events()
@@ -135,14 +155,14 @@ class _Pass:
         for key, conversions in facts.conversions.items():
             self.sums[key].conversions = conversions.count
             self.sums[key].by_currency = dict(conversions.by_currency)
+            self.sums[key].by_type = conversions.by_type
         for key, scores in facts.scores.items():
             self.sums[key].scores = scores
 
     def _posts(self) -> None:
         """posts_published and the share-rate denominator: viewers per post, counted by the
         set of topics each advocate follows (visibility depends on nothing else)."""
-        everyone = Counter(a.topics for a in self.facts.advocates.values())
-        by_group = {g: Counter(a.topics for a in members) for g, members in self.members.items()}
+        everyone, by_group = self.facts.follows, self.facts.group_follows
 
         def viewers(follows: Counter[frozenset[str]], topics: frozenset[str]) -> int:
             return sum(n for followed, n in follows.items() if can_see(followed, topics))
@@ -159,9 +179,9 @@ class _Pass:
                 self.sums[key].visible_total += count
 
     def _people(self) -> None:
-        self.sums[TOTAL].enrolled = len(self.facts.advocates)
-        for group, members in self.members.items():
-            self.sums[("group", group)].enrolled = len(members)
+        self.sums[TOTAL].enrolled = self.facts.follows.total()
+        for group, follows in self.facts.group_follows.items():
+            self.sums[("group", group)].enrolled = follows.total()
 
     def _render(self) -> Reports:
         total = self.sums[TOTAL]
@@ -184,17 +204,30 @@ class _Pass:
             sums.enrolled = total.enrolled
             weekly.append(sums.render(currency))
         return Reports(
-            total=total.render(currency),
+            total={**total.render(currency), "top_posts": self._top_posts(),
+                   "roi": None if self.cost is None else roi(
+                       self.cost, by_currency=total.by_currency, emv=total.emv,
+                       currency=currency)},
             by_network={n: like_total(("network", n), posts=True)
                         for n in sorted(kinds["network"])},
             by_topic={t: like_total(("topic", t), posts=False) for t in sorted(kinds["topic"])},
             by_group={g: self.sums[("group", g)].render(currency)
-                      for g in sorted(self.members)},
+                      for g in sorted(self.facts.group_follows)},
             weekly=weekly,
         )
 
+    def _top_posts(self) -> list[dict[str, Any]]:
+        out = []
+        for post_id, title in self.facts.top_posts:
+            sums = self.sums[("post", post_id)]
+            out.append({"post_id": post_id, "title": title, "shares": sums.shares,
+                        "clicks": sums.clicks, "conversions": sums.conversions,
+                        "revenue_by_currency": _by_currency(sums.by_currency)})
+        return out
 
-def reports(facts: Facts) -> Reports:
+
+def reports(facts: Facts, *, cost: Decimal | None = None) -> Reports:
     """Every report of a KPI response: the total, breakdowns and the weeks the facts were
-    loaded with (``facts.weeks``, which cover ``[facts.start, facts.end)``)."""
-    return _Pass(facts).run()
+    loaded with (``facts.weeks``, which cover ``[facts.start, facts.end)``). ``cost``: the
+    pilot's, for ``roi`` (None: no roi)."""
+    return _Pass(facts, cost).run()

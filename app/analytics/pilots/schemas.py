@@ -5,10 +5,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.conversions.schemas import Money
 from app.core.schemas import Strict
 from app.core.types import Count, Day, Id, Name, OutDatetime, Text, check_span
 
 MIN_PILOT_DAYS = 28
+COST = ("The whole program's cost (licence, rewards, time), a decimal in the EMV settings' "
+        "currency, not prorated: what `roi` weighs the returns against.")
 
 
 class Baseline(Strict):
@@ -29,6 +32,7 @@ class PilotCreate(Strict):
     group_ids: list[Id] = Field(default_factory=list, max_length=200)
     user_ids: list[Id] = Field(default_factory=list, max_length=10_000)
     baseline: Baseline | None = None
+    cost: Money | None = Field(None, description=COST)
 
     @model_validator(mode="after")
     def _dates(self) -> PilotCreate:
@@ -43,6 +47,7 @@ class PilotUpdate(Strict):
     group_ids: list[Id] | None = Field(None, max_length=200)
     user_ids: list[Id] | None = Field(None, max_length=10_000)
     baseline: Baseline | None = None
+    cost: Money | None = Field(None, description=COST + " Null clears it.")
 
 
 class PilotRead(BaseModel):
@@ -53,6 +58,7 @@ class PilotRead(BaseModel):
     group_ids: list[str]
     user_ids: list[str]
     baseline: Baseline | None
+    cost: str | None = Field(description=COST)
     warnings: list[str] = Field(description="E.g. a pilot shorter than four weeks.")
     created_at: OutDatetime
 

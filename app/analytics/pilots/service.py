@@ -53,7 +53,8 @@ async def _set_members(session: AsyncSession, pilot: Pilot, *, group_ids: Sequen
 async def create(session: AsyncSession, *, data: PilotCreate) -> Pilot:
     pilot = Pilot(name=data.name, starts_on=data.starts_on, ends_on=data.ends_on,
                   paid_visits=data.baseline.paid_visits if data.baseline else None,
-                  paid_conversions=data.baseline.paid_conversions if data.baseline else None)
+                  paid_conversions=data.baseline.paid_conversions if data.baseline else None,
+                  cost=data.cost)
     session.add(pilot)
     await session.flush()
     await _set_members(session, pilot, group_ids=data.group_ids, user_ids=data.user_ids)
@@ -68,6 +69,8 @@ async def update(session: AsyncSession, pilot: Pilot, changes: dict[str, Any]) -
         baseline = changes["baseline"]
         pilot.paid_visits = baseline["paid_visits"] if baseline else None
         pilot.paid_conversions = baseline["paid_conversions"] if baseline else None
+    if "cost" in changes:
+        pilot.cost = changes["cost"]
     await _set_members(session, pilot, group_ids=changes.get("group_ids"),
                        user_ids=changes.get("user_ids"))
     await session.flush()
@@ -103,6 +106,7 @@ async def to_read(session: AsyncSession, pilots: Sequence[Pilot]) -> list[PilotR
             group_ids=groups[p.id], user_ids=users[p.id], warnings=warnings(p),
             baseline=(Baseline(paid_visits=p.paid_visits, paid_conversions=p.paid_conversions)
                       if p.paid_visits is not None and p.paid_conversions is not None else None),
+            cost=p.cost,
             created_at=p.created_at,
         )
         for p in pilots

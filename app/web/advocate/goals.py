@@ -20,21 +20,32 @@ OBJECTIVES_SHOWN = 50
 Formatter = Callable[[object], str]
 
 
+def percent(value: object) -> str:
+    return FILTERS["percent"](value, 1)
+
+
+def formatter(metric: str | None) -> Formatter:
+    """How a key result's current and target values read: rates as percentages, the rest
+    (and a manual key result's values, which have no metric) as numbers, in the page's
+    language."""
+    return percent if metric is not None and metric.endswith("_rate") else FILTERS["number"]
+
+
+def week(value: object) -> str:
+    """A week's first day, short: ``2 Mar``."""
+    return FILTERS["date"](value, "d MMM")
+
+
 @dataclass(frozen=True)
 class GoalsView:
     current: list[ObjectiveRead]  # running now or still to come
     past: list[ObjectiveRead]
     today: date
 
-
-def percent(value: object) -> str:
-    return FILTERS["percent"](value, 1)
-
-
-def formatter(metric: str) -> Formatter:
-    """How a key result's current and target values read: rates as percentages, the rest as
-    numbers, in the page's language."""
-    return percent if metric.endswith("_rate") else FILTERS["number"]
+    @staticmethod
+    def week(value: object) -> str:
+        """How the trend charts' weeks read (the page's context is the router's)."""
+        return week(value)
 
 
 async def goals_view(session: AsyncSession) -> GoalsView:

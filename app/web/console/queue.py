@@ -1,10 +1,11 @@
 """The console's queue page: the publisher's order, why each post waits, the live 6-3-1 mix.
 
 Built on one ``publisher.queue_view`` (what ``GET /api/v1/queue`` and ``GET /api/v1/mix``
-are made of), so the order, ``blocked_by`` and ``needs`` agree with the API. A post held by
-the mix is explained from the same state the publisher decides on: which windows it would
-break (the organisation's or its topics'), the rule it would break, and how many curated
-posts carrying its topics would release it.
+are made of), so the order, ``blocked_by``, ``held_by`` and ``needs`` agree with the API. A
+post held by the mix is explained from the same state the publisher decides on: which windows
+it would break (the organisation's, its topics' or advocates' feeds'), the rule it would
+break, how many curated posts carrying its topics would release it, and which sequence holds
+it for the most advocates (``held_by``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.content import mix, publisher
 from app.content import service as content_service
-from app.content.schemas import MixRead, PostRead
+from app.content.schemas import HeldBy, MixRead, PostRead
 from app.core.errors import Invalid, NotFound
 from app.core.pagination import decode_cursor, encode_cursor
 from app.models import Post
@@ -31,13 +32,24 @@ MAX_PUBLISHED_SHOWN = 20
 
 
 @dataclass(frozen=True)
+class HeldByNote:
+    """``held_by`` with topic names: the sequence that holds the post for the most advocates."""
+
+    topics: list[TopicRef]  # two or more: a feed; one: that topic's; none: the organisation's
+    advocates: int
+
+
+@dataclass(frozen=True)
 class Hold:
     """Why the 6-3-1 rule holds a due post back."""
 
     needed: int  # curated posts, carrying the held post's topics, that would release it
-    topics: list[TopicRef]  # the topics whose last ten are full; empty: the organisation's
+    topics: list[TopicRef]  # the topics whose last ten are full; empty: the organisation's,
+    # or only advocates' feeds (``feeds_only``)
     promotional: bool  # the window already has its one promotional post (else: four owned
     # and promotional posts)
+    by: HeldByNote | None = None
+    feeds_only: bool = False  # neither the organisation's nor a topic's window is full
 
 
 @dataclass(frozen=True)
@@ -79,16 +91,27 @@ class QueueScreen:
 
 
 def explain_hold(sequences: mix.Sequences, candidate: mix.Candidate,
-                 topics: Sequence[TopicRef]) -> Hold:
+                 topics: Sequence[TopicRef], held_by: HeldBy | None = None) -> Hold:
     """``sequences`` as after a run now (``QueueView.after_run``); ``candidate`` held by it."""
     category = candidate.category
-    full = [t for t in candidate.topic_ids if not mix.fits(sequences.of_topic(t), category)]
-    scopes = [sequences.of_topic(t) for t in full] or [sequences.org]
+    breaking = sequences.breaking(candidate)
+    full = [t for t in candidate.topic_ids if frozenset((t,)) in breaking]
+    feeds_only = not full and mix.ORGANISATION not in breaking
+    if full:
+        scopes = [sequences.of_topic(t) for t in full]
+    elif feeds_only:
+        scopes = [sequences.scopes[k] for k in breaking]
+    else:
+        scopes = [sequences.org]
     recent = [scope[-(mix.WINDOW - 1):] for scope in scopes]
     promotional = category == Category.promotional and any(
         Category.promotional in run for run in recent)
+    by = None
+    if held_by is not None:
+        by = HeldByNote(lookups.names_of(topics, held_by.topic_ids), held_by.advocates)
     return Hold(needed=sequences.curated_needed(candidate),
-                topics=lookups.names_of(topics, full), promotional=promotional)
+                topics=lookups.names_of(topics, full), promotional=promotional, by=by,
+                feeds_only=feeds_only)
 
 
 def _start(cursor: str | None) -> int:
@@ -118,7 +141,7 @@ class _Entries:
         hold = None
         if queued.blocked_by == "mix":
             candidate = next(c for c in self.view.held if c.id == post.id)
-            hold = explain_hold(self.view.after_run, candidate, self.topics)
+            hold = explain_hold(self.view.after_run, candidate, self.topics, queued.held_by)
         return Entry(post, position, queued.eligible_at, queued.blocked_by,
                      lookups.names_of(self.topics, post.topic_ids), hold)
 

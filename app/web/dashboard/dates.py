@@ -1,7 +1,8 @@
-"""The report range a manager picks in the pilot page's GET form (``?from=&to=``).
+"""The report range a manager picks in a dashboard page's GET form (``?from=&to=``).
 
-Empty fields take the pilot's own dates, as the API does (``kpi_service.resolve_range``);
-what the API would answer 422 comes back as an ``error`` the page explains instead.
+Empty fields take the page's default: the pilot's own dates, as the API does
+(``kpi_service.resolve_range``), or for the organisation the last four full ISO weeks. What the
+API would answer 422 comes back as an ``error`` the page explains instead.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from enum import StrEnum
 from app.analytics.kpi import service as kpi_service
 from app.core.errors import Invalid
 from app.core.types import MAX_SPAN_DAYS
+from app.gamification.periods import Period, start_of
 from app.models import Pilot
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # the API's Day bounds
+DEFAULT_WEEKS = 4
 
 
 class RangeError(StrEnum):
@@ -52,18 +55,29 @@ def _day(raw: str) -> date | None:
     return value
 
 
+def last_full_weeks(today: date, weeks: int = DEFAULT_WEEKS) -> tuple[date, date]:
+    """``[start, end)``: the ``weeks`` ISO weeks (Monday first) before the one holding today."""
+    end = start_of(Period.week, today)
+    return end - timedelta(days=7 * weeks), end
+
+
 def choose(pilot: Pilot, raw_from: str | None, raw_to: str | None) -> ChosenRange:
+    return choose_between(pilot.starts_on, pilot.ends_on + timedelta(days=1), raw_from, raw_to)
+
+
+def choose_between(default_start: date, default_end: date, raw_from: str | None,
+                   raw_to: str | None) -> ChosenRange:
+    """The typed range, an empty field taking ``default_start`` or ``default_end``."""
     text_from, text_to = (raw_from or "").strip(), (raw_to or "").strip()
     try:
         start = _day(text_from) if text_from else None
         end = _day(text_to) if text_to else None
     except ValueError:
         return ChosenRange(text_from, text_to, None, None, RangeError.not_a_date)
+    start, end = start or default_start, end or default_end
     try:
-        start, end = kpi_service.resolve_range(pilot, start, end)
+        kpi_service.check_range(start, end)
     except Invalid:
-        start = start or pilot.starts_on
-        end = end or pilot.ends_on + timedelta(days=1)
         error = RangeError.order if start >= end else RangeError.too_long
         return ChosenRange(text_from, text_to, None, None, error)
     return ChosenRange(text_from, text_to, start, end)

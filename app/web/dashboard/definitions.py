@@ -85,6 +85,10 @@ KPIS: tuple[Kpi, ...] = (
         "What the same audience would cost in paid media: the sum, over the range's shares, "
         "of recorded followers ÷ 1,000 × the current CPM of the share's network, in the EMV "
         "settings' currency.")),
+    Kpi("roi", N_("Return on investment"), Kind.rate, N_(
+        "(Revenue in the EMV settings' currency + earned media value − the program's cost) ÷ "
+        "its cost; the cost is set on the pilot, for the whole pilot."),
+        N_("No cost is set: a pilot with a cost shows its return.")),
     Kpi("feedback_score", N_("Feedback score"), Kind.score, N_(
         "The mean of the feedback scores (0 to 10) given in the range."), NO_FEEDBACK),
     Kpi("enps", N_("eNPS"), Kind.enps, N_(
@@ -105,7 +109,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(N_("Posts and shares"), ("posts_published", "shares", "share_rate")),
     Section(N_("Clicks and conversions"), ("clicks", "unique_clicks", "clicks_per_share",
                                            "conversions", "conversion_rate", "revenue")),
-    Section(N_("Audience"), ("reach", "impressions", "engagements", "engagement_rate", "emv")),
+    Section(N_("Audience"), ("reach", "impressions", "engagements", "engagement_rate")),
+    Section(N_("Value"), ("emv", "roi")),
     Section(N_("Feedback"), ("feedback_score", "enps")),
 )
 

@@ -49,7 +49,8 @@ _BY_KIND: dict[Kind, Callable[[Any], str]] = {
 }
 
 
-def of_metric(metric: str) -> Callable[[Any], str]:
-    """How a key result's current and target read, by the kind of its KPI."""
-    kpi = BY_NAME.get(metric)
+def of_metric(metric: str | None) -> Callable[[Any], str]:
+    """How a key result's current and target read, by the kind of its KPI; a manual key
+    result's (no metric) as a plain number."""
+    kpi = BY_NAME.get(metric) if metric else None
     return _BY_KIND[kpi.kind] if kpi else count

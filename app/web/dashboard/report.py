@@ -1,7 +1,9 @@
 """The pilot page: one KPI report (``GET /api/v1/pilots/{id}/kpis``) and what is built from it.
 
 The page costs the report plus a few small queries: the pilot's cohort lists, the names of
-the groups and topics in the breakdowns, the objectives, and one page of feedback.
+the groups and topics in the breakdowns, the objectives, one page of feedback and the report
+schedules. What is drawn from a report (tiles, breakdowns, top posts, conversions by type) is
+built by :func:`figures`, which the organisation's page shares.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics.kpi import service as kpi_service
-from app.analytics.kpi.schemas import KpiReport, Kpis
+from app.analytics.kpi.schemas import KpiReport, Kpis, TopPost
 from app.analytics.okr.schemas import ObjectiveRead
 from app.analytics.pilots import service as pilots_service
 from app.analytics.pilots.schemas import MIN_PILOT_DAYS, PilotRead
@@ -23,8 +25,10 @@ from app.models import Feedback, Group, Pilot, Topic
 from app.models.enums import Network
 from app.web import i18n
 from app.web.dashboard import objectives as objectives_view
+from app.web.dashboard import schedules as schedules_view
 from app.web.dashboard.dates import ChosenRange, choose
 from app.web.dashboard.pilots import Status, status_of, today
+from app.web.dashboard.schedules import ScheduleBox, ScheduleForm
 from app.web.dashboard.tiles import TileSection, sections
 from app.web.i18n import N_
 
@@ -97,6 +101,27 @@ class Export:
 
 
 @dataclass(frozen=True)
+class TopPostRow:
+    title: str | None
+    shares: int
+    clicks: int
+    conversions: int
+    revenue: tuple[tuple[str, str], ...]  # (currency, amount), by currency
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a page draws from one KPI report."""
+
+    tiles: tuple[TileSection, ...]
+    metric: Metric
+    metric_links: list[Link]
+    breakdowns: list[Breakdown]
+    top_posts: list[TopPostRow]
+    conversion_types: list[tuple[str, int]]  # most first
+
+
+@dataclass(frozen=True)
 class FeedbackPage:
     items: list[Feedback]
     older_href: str | None
@@ -111,15 +136,15 @@ class PilotView:
     listed: int
     range: ChosenRange
     whole_href: str
-    report: KpiReport | None = None
-    tiles: tuple[TileSection, ...] = ()
-    notices: list[Notice] = field(default_factory=list)
     metric: Metric = DEFAULT_METRIC
-    metric_links: list[Link] = field(default_factory=list)
-    breakdowns: list[Breakdown] = field(default_factory=list)
+    report: KpiReport | None = None
+    figures: Figures | None = None
+    notices: list[Notice] = field(default_factory=list)
     objectives: list[ObjectiveRead] = field(default_factory=list)
     feedback: FeedbackPage | None = None
     exports: list[Export] = field(default_factory=list)
+    pdf_href: str | None = None
+    schedules: ScheduleBox | None = None
 
     @property
     def metric_label(self) -> str:
@@ -131,20 +156,20 @@ class PilotView:
         return None if self.metric == DEFAULT_METRIC else self.metric.value
 
 
-def _metric(raw: str | None) -> Metric:
+def metric_of(raw: str | None) -> Metric:
     try:
         return Metric(raw or DEFAULT_METRIC)
     except ValueError:
         return DEFAULT_METRIC
 
 
-class _Address:
-    """The page's own URL with the manager's choices (range, metric) kept."""
+class Address:
+    """A page's own URL with the manager's choices (range, metric, group) kept."""
 
-    def __init__(self, pilot_id: str, *, metric: Metric, raw_from: str = "",
-                 raw_to: str = "") -> None:
-        self.path = f"/dashboard/pilots/{pilot_id}"
-        self.params = {"from": raw_from, "to": raw_to,
+    def __init__(self, path: str, *, metric: Metric, raw_from: str = "", raw_to: str = "",
+                 **more: str | None) -> None:
+        self.path = path
+        self.params = {"from": raw_from, "to": raw_to, **more,
                        "metric": None if metric == DEFAULT_METRIC else metric.value}
 
     def __call__(self, fragment: str = "", **changes: str | None) -> str:
@@ -192,10 +217,58 @@ async def _names(session: AsyncSession, model: type[Group] | type[Topic],
     return {row_id: name for row_id, name in rows}
 
 
+def top_posts(report: KpiReport) -> list[TopPostRow]:
+    """In the API's order: most clicks, then most conversions."""
+    def row(post: TopPost) -> TopPostRow:
+        return TopPostRow(post.title, post.shares, post.clicks, post.conversions,
+                          tuple(sorted(post.revenue_by_currency.items())))
+    return [row(post) for post in report.top_posts]
+
+
+def conversion_types(report: KpiReport) -> list[tuple[str, int]]:
+    counts = report.conversions_by_type
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
+
+
+async def figures(session: AsyncSession, report: KpiReport, *, metric: Metric,
+                  address: Address, groups: dict[str, str],
+                  without: frozenset[str] = frozenset()) -> Figures:
+    """``groups`` names the groups the page knows already (more are looked up); ``without``
+    names tiles the page leaves out."""
+    groups = {**groups, **await _names(session, Group, set(report.by_group) - set(groups))}
+    topics = await _names(session, Topic, set(report.by_topic))
+    return Figures(
+        tiles=sections(report, without=without), metric=metric,
+        metric_links=[Link(label, address("breakdowns",
+                                          metric=None if m == DEFAULT_METRIC else m.value),
+                           m == metric)
+                      for m, label in METRIC_LABELS.items()],
+        breakdowns=[
+            Breakdown("by-network", N_("%(metric)s by network"), N_("Network"),
+                      _ranked(report.by_network, metric)),
+            Breakdown("by-topic", N_("%(metric)s by topic"), N_("Topic"),
+                      _ranked(report.by_topic, metric, topics)),
+            Breakdown("by-group", N_("%(metric)s by group"), N_("Group"),
+                      _ranked(report.by_group, metric, groups)),
+        ],
+        top_posts=top_posts(report), conversion_types=conversion_types(report))
+
+
+def pdf_href(path: str, start: date, end: date, **more: str | None) -> str:
+    params = {"from": start.isoformat(), "to": end.isoformat(), **more}
+    return path + "?" + urlencode({k: v for k, v in params.items() if v})
+
+
 def exports(pilot_id: str, start: date, end: date) -> list[Export]:
     span = urlencode({"from": start.isoformat(), "to": end.isoformat()})
+    return [Export(N_("Weekly KPIs"), f"/api/v1/pilots/{pilot_id}/kpis.csv?{span}"),
+            *raw_exports(start, end)]
+
+
+def raw_exports(start: date, end: date) -> list[Export]:
+    """The organisation's shares, clicks and conversions of ``[start, end)``."""
+    span = urlencode({"from": start.isoformat(), "to": end.isoformat()})
     return [
-        Export(N_("Weekly KPIs"), f"/api/v1/pilots/{pilot_id}/kpis.csv?{span}"),
         Export(N_("Shares"), f"/api/v1/exports/shares.csv?{span}"),
         Export(N_("Clicks"), f"/api/v1/exports/clicks.csv?{span}"),
         Export(N_("Conversions"), f"/api/v1/exports/conversions.csv?{span}"),
@@ -203,7 +276,7 @@ def exports(pilot_id: str, start: date, end: date) -> list[Export]:
 
 
 async def _feedback(session: AsyncSession, pilot: Pilot, cursor: str | None,
-                    address: _Address) -> FeedbackPage:
+                    address: Address) -> FeedbackPage:
     rows, next_cursor = await pilots_service.list_feedback(session, pilot, limit=FEEDBACK_PAGE,
                                                            cursor=cursor)
     return FeedbackPage(
@@ -213,43 +286,37 @@ async def _feedback(session: AsyncSession, pilot: Pilot, cursor: str | None,
 
 
 async def pilot_view(session: AsyncSession, *, pilot_id: str, raw_from: str | None,
-                     raw_to: str | None, metric: str | None,
-                     feedback_cursor: str | None) -> PilotView:
+                     raw_to: str | None, metric: str | None, feedback_cursor: str | None,
+                     schedule_form: ScheduleForm | None = None) -> PilotView:
     pilot = await pilots_service.get_or_raise(session, pilot_id)
     read = (await pilots_service.to_read(session, [pilot]))[0]
     chosen = choose(pilot, raw_from, raw_to)
-    picked = _metric(metric)
-    address = _Address(pilot.id, metric=picked, raw_from=chosen.raw_from,
-                       raw_to=chosen.raw_to)
-    whole = _Address(pilot.id, metric=picked)
+    picked = metric_of(metric)
+    path = f"/dashboard/pilots/{pilot.id}"
+    address = Address(path, metric=picked, raw_from=chosen.raw_from, raw_to=chosen.raw_to)
+    whole = Address(path, metric=picked)
     if chosen.start is None or chosen.end is None:
         names = await _names(session, Group, set(read.group_ids))
         return PilotView(pilot=read, status=status_of(pilot, today(session)),
                          groups=sorted(names.values(), key=str.casefold),
-                         listed=len(read.user_ids), range=chosen, whole_href=whole())
+                         listed=len(read.user_ids), range=chosen, whole_href=whole(),
+                         metric=picked)
     report = await kpi_service.pilot_report(session, pilot, start=chosen.start, end=chosen.end)
     groups = await _names(session, Group, set(read.group_ids) | set(report.by_group))
-    topics = await _names(session, Topic, set(report.by_topic))
     return PilotView(
         pilot=read, status=status_of(pilot, today(session)),
         groups=sorted((groups[g] for g in read.group_ids if g in groups), key=str.casefold),
-        listed=len(read.user_ids), range=chosen, whole_href=whole(), report=report,
-        tiles=sections(report), notices=notices(pilot, report), metric=picked,
-        metric_links=[Link(label, address("breakdowns",
-                                          metric=None if m == DEFAULT_METRIC else m.value),
-                           m == picked)
-                      for m, label in METRIC_LABELS.items()],
-        breakdowns=[
-            Breakdown("by-network", N_("%(metric)s by network"), N_("Network"),
-                      _ranked(report.by_network, picked)),
-            Breakdown("by-topic", N_("%(metric)s by topic"), N_("Topic"),
-                      _ranked(report.by_topic, picked, topics)),
-            Breakdown("by-group", N_("%(metric)s by group"), N_("Group"),
-                      _ranked(report.by_group, picked, groups)),
-        ],
+        listed=len(read.user_ids), range=chosen, whole_href=whole(), metric=picked,
+        report=report,
+        figures=await figures(session, report, metric=picked, address=address, groups=groups),
+        notices=notices(pilot, report),
         objectives=await objectives_view.of_pilot(session, pilot_id=pilot.id,
                                                   start=chosen.start, end=chosen.end,
                                                   report=report),
         feedback=await _feedback(session, pilot, feedback_cursor, address),
         exports=exports(pilot.id, report.from_, report.to),
+        pdf_href=pdf_href(f"/api/v1/pilots/{pilot.id}/report.pdf", report.from_, report.to),
+        schedules=await schedules_view.box(session, pilot_id=pilot.id,
+                                           action=f"{path}/report-schedules",
+                                           form=schedule_form),
     )

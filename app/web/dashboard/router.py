@@ -1,15 +1,31 @@
-"""/dashboard for managers and admins: the pilots, and each pilot's KPIs (CONTRACT §6, §8)."""
+"""/dashboard for managers and admins: the pilots, each pilot's KPIs and the organisation's
+(CONTRACT §6, §8), the report schedules, and the objectives with their editor and check-ins."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import FormData
 
+from app.analytics.okr import service as okr_service
+from app.analytics.pilots import service as pilots_service
 from app.core.routing import DbSession
+from app.models import User
 from app.web.access import ManagerPage
-from app.web.dashboard import formats, new_pilot, pilots, report
+from app.web.dashboard import (
+    formats,
+    new_pilot,
+    objectives_page,
+    okr_forms,
+    organisation,
+    pilots,
+    report,
+    schedules,
+)
 from app.web.dashboard.definitions import RANGE_RULE
 from app.web.forms import PageForm
 from app.web.routing import page_router
@@ -19,6 +35,23 @@ router = page_router()
 From = Annotated[str | None, Query(alias="from", max_length=32)]
 Text = Annotated[str | None, Query(max_length=32)]
 Cursor = Annotated[str | None, Query(max_length=512)]
+GroupId = Annotated[str | None, Query(max_length=64)]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    # A relative Location: the Host header never decides where a browser goes next.
+    return RedirectResponse(url, status_code=303)
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip()[:64] if isinstance(value, str) else ""
+
+
+def _kept(form: FormData, *names: str) -> str:
+    """The page's own choices (range, metric, group) a form carried back, as a query."""
+    query = urlencode({n: v for n in names if (v := _field(form, n))})
+    return "?" + query if query else ""
 
 
 @router.get("/dashboard")
@@ -44,8 +77,7 @@ async def create_pilot(request: Request, form: PageForm, _manager: ManagerPage,
     result = await new_pilot.submit(session, form)
     if isinstance(result, new_pilot.PilotForm):
         return render(request, "dashboard/new_pilot.html", {"form": result}, status=422)
-    # A relative Location: the Host header never decides where a browser goes next.
-    return RedirectResponse(f"/dashboard/pilots/{result.id}", status_code=303)
+    return _see_other(f"/dashboard/pilots/{result.id}")
 
 
 @router.get("/dashboard/pilots/{pilot_id}")
@@ -58,3 +90,120 @@ async def pilot_page(request: Request, pilot_id: str, _manager: ManagerPage,
     return render(request, "dashboard/pilot.html",
                   {"view": view, "fmt": formats, "range_rule": RANGE_RULE},
                   status=422 if view.range.error else 200)
+
+
+@router.post("/dashboard/pilots/{pilot_id}/report-schedules")
+async def create_pilot_schedule(request: Request, pilot_id: str, form: PageForm,
+                                manager: ManagerPage, session: DbSession) -> Response:
+    """Email the pilot's (or the organisation's) report; a mistake shows the page again."""
+    await pilots_service.get_or_raise(session, pilot_id)
+    problem = await schedules.submit(session, form, pilot_id=pilot_id, creator=manager)
+    if problem is None:
+        return _see_other(f"/dashboard/pilots/{pilot_id}{_kept(form, 'from', 'to', 'metric')}"
+                          "#reports")
+    view = await report.pilot_view(session, pilot_id=pilot_id, raw_from=_field(form, "from"),
+                                   raw_to=_field(form, "to"), metric=_field(form, "metric"),
+                                   feedback_cursor=None, schedule_form=problem)
+    return render(request, "dashboard/pilot.html",
+                  {"view": view, "fmt": formats, "range_rule": RANGE_RULE}, status=422)
+
+
+@router.post("/dashboard/pilots/{pilot_id}/report-schedules/{schedule_id}/delete")
+async def delete_pilot_schedule(pilot_id: str, schedule_id: str, form: PageForm,
+                                _manager: ManagerPage, session: DbSession) -> Response:
+    """Stop sending a report."""
+    await pilots_service.get_or_raise(session, pilot_id)
+    await schedules.delete(session, schedule_id)
+    return _see_other(f"/dashboard/pilots/{pilot_id}{_kept(form, 'from', 'to', 'metric')}"
+                      "#reports")
+
+
+# The organisation
+
+
+async def _organisation_page(request: Request, session: AsyncSession, *, raw_from: str | None,
+                             raw_to: str | None, group_id: str | None, metric: str | None,
+                             schedule_form: schedules.ScheduleForm | None = None,
+                             status: int | None = None) -> Response:
+    view = await organisation.organisation_view(
+        session, raw_from=raw_from, raw_to=raw_to, group_id=group_id, metric=metric,
+        schedule_form=schedule_form)
+    return render(request, "dashboard/organisation.html",
+                  {"view": view, "fmt": formats, "range_rule": RANGE_RULE},
+                  status=status or (422 if view.error else 200))
+
+
+@router.get("/dashboard/organisation")
+async def organisation_page(request: Request, _manager: ManagerPage, session: DbSession,
+                            from_: From = None, to: Text = None, group_id: GroupId = None,
+                            metric: Text = None) -> Response:
+    """The organisation's KPIs (or one group's) over a range, by default the last four full
+    weeks."""
+    return await _organisation_page(request, session, raw_from=from_, raw_to=to,
+                                    group_id=group_id, metric=metric)
+
+
+@router.post("/dashboard/organisation/report-schedules")
+async def create_organisation_schedule(request: Request, form: PageForm, manager: ManagerPage,
+                                       session: DbSession) -> Response:
+    """Email the organisation's report; a mistake shows the page again."""
+    problem = await schedules.submit(session, form, pilot_id=None, creator=manager)
+    if problem is None:
+        return _see_other(organisation.PATH
+                          + _kept(form, "from", "to", "group_id", "metric") + "#reports")
+    return await _organisation_page(
+        request, session, raw_from=_field(form, "from"), raw_to=_field(form, "to"),
+        group_id=_field(form, "group_id"), metric=_field(form, "metric"),
+        schedule_form=problem, status=422)
+
+
+@router.post("/dashboard/organisation/report-schedules/{schedule_id}/delete")
+async def delete_organisation_schedule(schedule_id: str, form: PageForm,
+                                       _manager: ManagerPage, session: DbSession) -> Response:
+    """Stop sending a report."""
+    await schedules.delete(session, schedule_id)
+    return _see_other(organisation.PATH
+                      + _kept(form, "from", "to", "group_id", "metric") + "#reports")
+
+
+# Objectives
+
+
+async def _objectives_page(request: Request, session: AsyncSession, viewer: User, *,
+                           cursor: str | None = None,
+                           editor: okr_forms.ObjectiveForm | None = None,
+                           check_ins: dict[str, okr_forms.CheckInForm] | None = None,
+                           status: int = 200) -> Response:
+    view = await objectives_page.objectives_view(session, cursor=cursor, viewer=viewer,
+                                                 editor=editor, check_ins=check_ins)
+    return render(request, "dashboard/objectives.html", {"view": view, "fmt": formats},
+                  status=status)
+
+
+@router.get("/dashboard/objectives")
+async def objectives(request: Request, manager: ManagerPage, session: DbSession,
+                     cursor: Cursor = None) -> Response:
+    """Every objective, newest first, with check-ins; and the editor for a new one."""
+    return await _objectives_page(request, session, manager, cursor=cursor)
+
+
+@router.post("/dashboard/objectives")
+async def create_objective(request: Request, form: PageForm, manager: ManagerPage,
+                           session: DbSession) -> Response:
+    """Create an objective, then show it; a mistake shows the editor again with what to fix."""
+    result = await okr_forms.submit_objective(session, form, creator=manager)
+    if isinstance(result, okr_forms.ObjectiveForm):
+        return await _objectives_page(request, session, manager, editor=result, status=422)
+    return _see_other(f"/dashboard/objectives#objective-{result.id}")
+
+
+@router.post("/dashboard/objectives/{objective_id}/check-ins")
+async def check_in(request: Request, objective_id: str, form: PageForm, manager: ManagerPage,
+                   session: DbSession) -> Response:
+    """Check in on an objective or one of its key results."""
+    objective = await okr_service.get_or_raise(session, objective_id)
+    problem = await okr_forms.submit_check_in(session, objective, form, author=manager)
+    if problem is not None:
+        return await _objectives_page(request, session, manager,
+                                      check_ins={objective.id: problem}, status=422)
+    return _see_other(f"/dashboard/objectives#objective-{objective.id}")

@@ -41,8 +41,11 @@ def tile(report: KpiReport, kpi: Kpi) -> Tile:
     return Tile(kpi, value)
 
 
-def sections(report: KpiReport) -> tuple[TileSection, ...]:
-    return tuple(TileSection(s.title, tuple(tile(report, BY_NAME[n]) for n in s.names))
+def sections(report: KpiReport, *, without: frozenset[str] = frozenset()
+             ) -> tuple[TileSection, ...]:
+    """Every section's tiles but those named in ``without``."""
+    return tuple(TileSection(s.title, tuple(tile(report, BY_NAME[n]) for n in s.names
+                                            if n not in without))
                  for s in SECTIONS)
 
 
