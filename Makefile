@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 # Test backends: PostgreSQL (asyncpg) and Redis on localhost; .ci/services.sh provides them.
 PG_TEST_URL ?= postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/postgres
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+REDIS_PG_TEST_URL ?= redis://127.0.0.1:6379/14
 PYTEST_ARGS ?=
 
 # Modules for `make mutation`; empty: the rule modules tools/mutation.py names.
@@ -30,10 +31,12 @@ run: install
 	$(BIN)/chorus demo --if-empty
 	$(BIN)/chorus serve --no-migrate
 
-## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (+ Redis). The
-# pages and the browser (tests/web, tests/browser) add nothing database-specific over the
-# API tests, so they run once, in the SQLite pass.
-test: install lint typecheck services test-sqlite test-postgres
+## make test: lint, types, then the whole suite on SQLite and on PostgreSQL (+ Redis), the two
+# passes side by side (tools/test_both.sh). The pages and the browser (tests/web,
+# tests/browser) add nothing database-specific over the API tests, so they run once, in the
+# SQLite pass.
+test: install lint typecheck services
+	bash tools/test_both.sh
 
 lint: install
 	$(BIN)/ruff check app tests bench migrations workers tools
@@ -48,7 +51,7 @@ test-sqlite: install
 	CHORUS_TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-postgres: install
-	CHORUS_TEST_DATABASE_URL=$(PG_TEST_URL) CHORUS_TEST_REDIS_URL=$(REDIS_TEST_URL) \
+	CHORUS_TEST_DATABASE_URL=$(PG_TEST_URL) CHORUS_TEST_REDIS_URL=$(REDIS_PG_TEST_URL) \
 		$(BIN)/pytest -q -p no:cacheprovider --ignore=tests/web --ignore=tests/browser \
 		$(PYTEST_ARGS)
 

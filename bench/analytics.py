@@ -36,7 +36,8 @@ and ``GET /api/v1/kpis`` over the pilot's dates (the organisation: every advocat
 of all clicks) are timed ``--requests`` times each per size, the sizes alternating round by
 round so that load from other processes falls on both alike. One more request per endpoint
 and size runs with its SQL statements captured, to split the time between the database and Python
-(``--explain`` also prints the slowest statements' plans, custom and generic: the app's
+(``--explain`` also prints the slowest statements' plans, custom and generic, under the
+request's own ``SET LOCAL`` settings such as ``work_mem``: the app's
 statements are prepared, and PostgreSQL may switch a statement to its generic plan after five
 executions on one connection, so the timed requests include what that does). The report gives
 medians, p90s, minima and maxima, the growth full / (1/10) against the data's 10x, and the
@@ -859,6 +860,11 @@ async def measure(built: Sequence[Built], requests: int, with_explain: bool) -> 
                 if with_explain:
                     slowest = sorted(statements, key=lambda s: -s.seconds)[:PLANS_SHOWN]
                     async with db.engine.connect() as connection:
+                        # The request's own settings (the KPIs' SET LOCAL work_mem, jit...),
+                        # in this transaction too: plans as the request ran them.
+                        for statement in statements:
+                            if statement.sql.lstrip().upper().startswith("SET "):
+                                await connection.exec_driver_sql(statement.sql)
                         for statement in slowest:
                             plans.append([f"[{PLAN_MODES[0]}]",
                                           *await explain(connection, statement, False)])

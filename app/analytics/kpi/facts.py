@@ -11,13 +11,14 @@ Each source is first summed into few rows in one pass, per (post, network, week)
 total, network, topic, week and post reports and per advocate for the groups', and the
 reports are summed from those: a join (topics, groups) or a second pass then touches a few
 thousand rows, not every event. Distinct advocates and (advocate, post) pairs are counted
-by grouping on them first (hashing), never with window functions (sorting every share).
+by grouping on them first (hashing), never with window functions (sorting every share); on
+PostgreSQL, who shared in each week and topic is one bit mask of each per advocate.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
     CompoundSelect,
     Integer,
@@ -56,7 +58,6 @@ from app.analytics.kpi.breakdowns import (
     week_index,
 )
 from app.analytics.settings import emv_settings
-from app.core.db import UTCDateTime
 from app.gamification.periods import midnight
 from app.models import (
     Conversion,
@@ -124,6 +125,7 @@ class Facts:
 
 
 TOP_POSTS = 10
+STATS = ("with_stats", "impressions", "engagements")  # a snapshot's, summed
 Cohort = Select[Any] | CompoundSelect
 
 
@@ -254,102 +256,180 @@ async def _posts(db: AsyncConnection, span: _Range) -> list[PostFact]:
                 .where(published).order_by(Post.published_at))]
 
 
-def _range_shares(span: _Range, *columns: SQLColumnExpression[Any]) -> Select[Any]:
+def _enrolled(span: _Range, user_id: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    """``user_id`` is enrolled; for the organisation, not one of the few it leaves out (a
+    hashed NOT IN of a handful beats a semi-join on every advocate)."""
+    return user_id.in_(span.enrolled) if span.excluded is None else user_id.not_in(span.excluded)
+
+
+def _range_shares(span: _Range, *columns: SQLColumnExpression[Any],
+                  topic_bits: CTE | None = None) -> Select[Any]:
     """The enrolled advocates' shares created in the range, with their week and whether
     their post was published in the range (``pair``) and in the share's own week
-    (``week_pair``): what the share rate counts."""
+    (``week_pair``): what the share rate counts. With ``topic_bits``, also their post's
+    topics as a mask (``topics``, NULL without topics)."""
     week = week_index(Share.created_at, span.week_ends_at)
-    published = and_(Post.published_at >= span.start_at, Post.published_at < span.end_at)
+    # Each post's facts are worked out once, not once per share.
+    posts = select(Post.id, and_(Post.published_at >= span.start_at,
+                                 Post.published_at < span.end_at).label("pair"),
+                   week_index(Post.published_at, span.week_ends_at).label("week"))
+    if topic_bits is not None:
+        # Grouped, so that it stays one small subquery: one hash, probed once per share.
+        posts = (posts.add_columns(func.bit_or(_bit(topic_bits.c.bit)).label("topics"))
+                 .outerjoin(PostTopic, PostTopic.post_id == Post.id)
+                 .outerjoin(topic_bits, topic_bits.c.topic_id == PostTopic.topic_id)
+                 .group_by(Post.id))
+    post = posts.subquery("range_posts")
+    if topic_bits is not None:
+        columns = (*columns, post.c.topics)
     return (select(Share.user_id, Share.network, Share.post_id, week.label("week"),
-                   published.label("pair"),
-                   and_(published, week_index(Post.published_at, span.week_ends_at) == week)
-                   .label("week_pair"), *columns)
-            .join(Post, Post.id == Share.post_id)
-            .where(Share.user_id.in_(span.enrolled), Share.created_at >= span.start_at,
+                   post.c.pair, and_(post.c.pair, post.c.week == week).label("week_pair"),
+                   *columns)
+            .join(post, post.c.id == Share.post_id)
+            .where(_enrolled(span, Share.user_id), Share.created_at >= span.start_at,
                    Share.created_at < span.end_at))
 
 
-def _newest_snapshots(shares: CTE, before: ColumnElement[Any]) -> CTE:
-    """Per share of ``shares``, its newest stats snapshot taken before ``before`` (an
-    expression on ``shares``): impressions and engagements, ranked 1. A metric the network
-    did not give is null and adds nothing (SUM skips it; engagements add the known ones);
-    ``known`` is 1 when the snapshot knows at least one metric (``shares_with_stats``)."""
-    rank = func.row_number().over(partition_by=StatsSnapshot.share_id,
-                                  order_by=(StatsSnapshot.taken_at.desc(),
-                                            StatsSnapshot.id.desc()))
+# The bits of a bigint a mask of weeks or topics may use (its sign bit left alone).
+MASK_BITS = 63
+
+
+def _bit(index: SQLColumnExpression[Any]) -> ColumnElement[Any]:
+    return literal(1, BigInteger).op("<<")(cast(index, Integer))
+
+
+def _has_bit(mask: SQLColumnExpression[Any], index: SQLColumnExpression[Any]
+             ) -> ColumnElement[bool]:
+    return mask.op(">>")(cast(index, Integer)).op("&")(1) == 1
+
+
+async def _masked(db: AsyncConnection, span: _Range) -> bool:
+    """Whether who shared in each week and topic can be read from one mask of weeks and one
+    of topics per advocate (PostgreSQL's bit_or, few enough of each for a bigint), instead of
+    hashing every (advocate, week) and (advocate, topic) of the range's shares."""
+    if db.dialect.name != "postgresql" or len(span.week_ends) > MASK_BITS:
+        return False
+    topics = (await db.execute(select(func.count(func.distinct(PostTopic.topic_id)))))
+    return int(topics.scalar_one()) <= MASK_BITS
+
+
+def _snapshot_sums(span: _Range, shares: CTE) -> tuple[CTE, CTE]:
+    """The stats of the range's shares, summed per (post, network, week) and per (advocate,
+    network): a week sees each share's newest snapshot taken before the week's end; every
+    other report, before the range's end. ``shares``: the range's (:func:`_range_shares`,
+    with ``id`` and ``created_at``); only the few with snapshots are ranked, newest first
+    both ways in one pass (one join, not one per lookup), and their sums are rows of their
+    own, added to the shares' per key. A metric the network did not give is null and adds
+    nothing (SUM skips it; engagements add the known ones); a snapshot knowing at least one
+    metric counts in ``with_stats``."""
     likes, comments, reshares = (StatsSnapshot.likes, StatsSnapshot.comments,
                                  StatsSnapshot.reshares)
     engagements = (func.coalesce(likes, 0) + func.coalesce(comments, 0)
                    + func.coalesce(reshares, 0))
     known = case((or_(StatsSnapshot.impressions.is_not(None), likes.is_not(None),
                       comments.is_not(None), reshares.is_not(None)), 1), else_=None)
-    return (select(StatsSnapshot.share_id, StatsSnapshot.impressions,
-                   engagements.label("engagements"), known.label("known"),
-                   rank.label("rank"))
-            .join(shares, shares.c.id == StatsSnapshot.share_id)
-            .where(StatsSnapshot.taken_at < before).cte())
+    in_week = StatsSnapshot.taken_at < week_end(shares.c.created_at, span.week_ends_at)
+    newest = (StatsSnapshot.taken_at.desc(), StatsSnapshot.id.desc())
+    ranked = (select(shares.c.user_id, shares.c.post_id, shares.c.network, shares.c.week,
+                     StatsSnapshot.impressions, engagements.label("engagements"),
+                     known.label("known"), in_week.label("in_week"),
+                     func.row_number().over(partition_by=StatsSnapshot.share_id,
+                                            order_by=newest).label("end_rank"),
+                     func.row_number().over(partition_by=(StatsSnapshot.share_id, in_week),
+                                            order_by=newest).label("week_rank"))
+              .join(shares, shares.c.id == StatsSnapshot.share_id)
+              .where(StatsSnapshot.taken_at < span.end_at).cte("range_snapshots"))
+    newest_at_end = ranked.c.end_rank == 1
+    newest_in_week = and_(ranked.c.in_week, ranked.c.week_rank == 1)
+
+    def stats(when: ColumnElement[Any], prefix: str) -> list[ColumnElement[Any]]:
+        return [func.count(case((when, ranked.c.known), else_=None)).label(f"{prefix}with_stats"),
+                func.sum(case((when, ranked.c.impressions), else_=None))
+                .label(f"{prefix}impressions"),
+                func.sum(case((when, ranked.c.engagements), else_=None))
+                .label(f"{prefix}engagements")]
+
+    by_post = (select(ranked.c.post_id, ranked.c.network, ranked.c.week,
+                      *stats(newest_at_end, ""), *stats(newest_in_week, "week_"))
+               .group_by(ranked.c.post_id, ranked.c.network, ranked.c.week)
+               .cte("range_post_snapshots"))
+    by_user = (select(ranked.c.user_id, ranked.c.network, *stats(newest_at_end, ""))
+               .group_by(ranked.c.user_id, ranked.c.network).cte("range_advocate_snapshots"))
+    return by_post, by_user
 
 
 async def _shares(db: AsyncConnection, span: _Range
                   ) -> tuple[dict[Key, dict[str, ShareSums]], dict[Key, tuple[int, int]]]:
     """The range's shares per key: per network, their count, followers (reach and EMV,
-    priced per network later) and stats (a week sees each share's newest snapshot before the
-    week's end; every other report, before the range's end); and the distinct advocates who
-    shared and (advocate, post) pairs whose post was published in the range (in a week's
-    report, in that week). One statement: its rows are (kind, key, network, shares,
-    followers, with_stats, impressions, engagements, active, pairs), network and the sums
-    NULL on the rows of distinct counts, and the reverse."""
-    rows = _range_shares(
-        span, Share.id, Share.follower_count.label("followers"),
-        week_end(Share.created_at, span.week_ends_at).label("week_end"),
-    ).cte("range_share_rows")
-    at_end = _newest_snapshots(rows, literal(span.end_at, UTCDateTime()))
-    at_week = _newest_snapshots(rows, rows.c.week_end)
-    one = case((rows.c.pair, 1), else_=0)
-    shares = (select(rows.c.user_id, rows.c.post_id, rows.c.network, rows.c.week,
-                     rows.c.pair, rows.c.week_pair, rows.c.followers,
-                     at_end.c.known.label("snapshot"), at_end.c.impressions,
-                     at_end.c.engagements, at_week.c.known.label("week_snapshot"),
-                     at_week.c.impressions.label("week_impressions"),
-                     at_week.c.engagements.label("week_engagements"), one.label("pair_share"))
-              .outerjoin(at_end, (at_end.c.share_id == rows.c.id) & (at_end.c.rank == 1))
-              .outerjoin(at_week, (at_week.c.share_id == rows.c.id) & (at_week.c.rank == 1))
-              .cte("range_shares"))
-
-    def summed(source: CTE, *, week: bool) -> list[ColumnElement[Any]]:
-        prefix = "week_" if week else ""
-        return [func.count().label("shares"), func.sum(source.c.followers).label("followers"),
-                func.count(source.c[f"{prefix}snapshot"]).label("with_stats"),
-                func.sum(source.c[f"{prefix}impressions"]).label("impressions"),
-                func.sum(source.c[f"{prefix}engagements"]).label("engagements")]
-
+    priced per network later) and stats (:func:`_snapshot_sums`); and the distinct
+    advocates who shared and (advocate, post) pairs whose post was published in the range
+    (in a week's report, in that week). One statement: its rows are (kind, key, network,
+    shares, followers, with_stats, impressions, engagements, active, pairs), network and the
+    sums NULL on the rows of distinct counts, and the reverse."""
+    topic_bits = None
+    if masked := await _masked(db, span):
+        topic_bits = (select(PostTopic.topic_id, (func.row_number().over(
+            order_by=PostTopic.topic_id) - 1).label("bit")).group_by(PostTopic.topic_id)
+            .cte("topic_bits"))
+    shares = _range_shares(span, Share.id, Share.created_at,
+                           Share.follower_count.label("followers"),
+                           topic_bits=topic_bits).cte("range_shares")
+    post_stats, user_stats = _snapshot_sums(span, shares)
+    none = cast(null(), Integer)
     # Per (post, network, week): the share sums of every report but the groups', and each
-    # network's pairs (a network's pairs are its shares: one per advocate, post, network).
-    by_post = (select(shares.c.post_id, shares.c.network, shares.c.week,
-                      *summed(shares, week=False),
-                      *[c.label(f"week_{c.name}") for c in summed(shares, week=True)[2:]],
-                      func.sum(shares.c.pair_share).label("pairs"))
-               .group_by(shares.c.post_id, shares.c.network, shares.c.week)
-               .cte("range_post_shares"))
-    # Per (advocate, network): the groups' share sums, and who shared on each network.
-    by_user = (select(shares.c.user_id, shares.c.network, *summed(shares, week=False))
+    # network's pairs (a network's pairs are its shares: one per advocate, post, network);
+    # the stats come as rows of their own, summed with them per key.
+    by_post = union_all(
+        select(shares.c.post_id, shares.c.network, shares.c.week,
+               func.count().label("shares"), func.sum(shares.c.followers).label("followers"),
+               *[none.label(f"{prefix}{name}") for prefix in ("", "week_") for name in STATS],
+               func.sum(case((shares.c.pair, 1), else_=0)).label("pairs"))
+        .group_by(shares.c.post_id, shares.c.network, shares.c.week),
+        select(post_stats.c.post_id, post_stats.c.network, post_stats.c.week, none, none,
+               *[post_stats.c[name] for name in STATS],
+               *[post_stats.c[f"week_{name}"] for name in STATS], none),
+    ).cte("range_post_shares")
+    # Per (advocate, network): who shared on each network, and the groups' share sums.
+    masks = ([func.bit_or(_bit(shares.c.week)).label("weeks"),
+              func.bit_or(shares.c.topics).label("topics")] if masked else [])
+    by_user = (select(shares.c.user_id, shares.c.network, func.count().label("shares"),
+                      func.sum(shares.c.followers).label("followers"), *masks)
                .group_by(shares.c.user_id, shares.c.network).cte("range_advocate_shares"))
-    sharers = (select(by_user.c.user_id).group_by(by_user.c.user_id)
-               .cte("range_sharers"))
-    in_weeks = (select(shares.c.user_id, shares.c.week).where(shares.c.week.is_not(None))
-                .group_by(shares.c.user_id, shares.c.week).cte("range_weekly_sharers"))
-    in_topics = (select(shares.c.user_id, PostTopic.topic_id)
-                 .join(PostTopic, PostTopic.post_id == shares.c.post_id)
-                 .group_by(shares.c.user_id, PostTopic.topic_id).cte("range_topic_sharers"))
+    user_sums = union_all(
+        select(by_user.c.user_id, by_user.c.network, by_user.c.shares, by_user.c.followers,
+               *[none.label(name) for name in STATS]),
+        select(user_stats.c.user_id, user_stats.c.network, none, none,
+               *[user_stats.c[name] for name in STATS]),
+    ).cte("range_advocate_sums")
+    sharers = (select(by_user.c.user_id,
+                      *([func.bit_or(by_user.c.weeks).label("weeks"),
+                         func.bit_or(by_user.c.topics).label("topics")] if masked else []))
+               .group_by(by_user.c.user_id).cte("range_sharers"))
     # The (advocate, post) pairs whose post was published in the range; ``week``: the week
-    # the post was published in, when the advocate shared it that week.
+    # the post was published in, when the advocate shared it that week. Counted per post
+    # (the total, topics and weeks add posts) and per advocate (groups add advocates).
     pairs = (select(shares.c.post_id, shares.c.user_id,
                     func.max(case((shares.c.week_pair, shares.c.week), else_=None))
                     .label("week"))
-             .where(shares.c.pair).group_by(shares.c.post_id, shares.c.user_id)
-             .cte("range_pairs"))
-
-    nothing = [cast(null(), Integer)] * 5
+             .where(shares.c.pair).group_by(shares.c.post_id, shares.c.user_id))
+    if db.dialect.name == "postgresql":
+        # Both counts in one pass over the pairs, which are then never stored.
+        counts = pairs.subquery("range_pairs")
+        both = (select(counts.c.post_id, counts.c.user_id, func.count().label("pairs"),
+                       func.count(counts.c.week).label("week_pairs"),
+                       func.max(counts.c.week).label("week"))
+                .group_by(func.grouping_sets(counts.c.post_id, counts.c.user_id))
+                .cte("range_pair_counts"))
+        post_pairs = select(both).where(both.c.post_id.is_not(None)).cte("range_post_pairs")
+        user_pairs = select(both).where(both.c.user_id.is_not(None)).cte("range_advocate_pairs")
+    else:
+        stored = pairs.cte("range_pairs")
+        post_pairs = (select(stored.c.post_id, func.count().label("pairs"),
+                             func.count(stored.c.week).label("week_pairs"),
+                             func.max(stored.c.week).label("week"))
+                      .group_by(stored.c.post_id).cte("range_post_pairs"))
+        user_pairs = (select(stored.c.user_id, func.count().label("pairs"))
+                      .group_by(stored.c.user_id).cte("range_advocate_pairs"))
 
     def share_sums(source: CTE) -> Measures:
         def measures(kind: str) -> list[ColumnElement[Any]]:
@@ -358,28 +438,58 @@ async def _shares(db: AsyncConnection, span: _Range
             if kind == "week":
                 columns[2:] = [source.c.week_with_stats, source.c.week_impressions,
                                source.c.week_engagements]
-            network_pairs = (func.sum(source.c.pairs) if kind == "network"
-                             else cast(null(), Integer))
-            return [*map(func.sum, columns), cast(null(), Integer), network_pairs]
+            network_pairs = func.sum(source.c.pairs) if kind == "network" else none
+            return [*map(func.sum, columns), none, network_pairs]
         return measures
 
-    def tallied(*, active: bool) -> Measures:
-        count = func.count()
-        return lambda kind: [cast(null(), String), *nothing,
-                             *((count, cast(null(), Integer)) if active
-                               else (cast(null(), Integer), count))]
+    def tallied(*, active: bool, count: Callable[[str], ColumnElement[Any]] | None = None
+                ) -> Measures:
+        def measures(kind: str) -> list[ColumnElement[Any]]:
+            counted = func.count() if count is None else count(kind)
+            return [cast(null(), String), *[none] * 5,
+                    *((counted, none) if active else (none, counted))]
+        return measures
 
-    topic_active = (select(literal_column("'topic'", String).label("kind"),
-                           in_topics.c.topic_id.label("key"), *tallied(active=True)("topic"))
-                    .group_by(in_topics.c.topic_id))
+    # Who shared in each week and topic.
+    active_in: list[Select[Any]] = []
+    if topic_bits is not None:
+        weeks = (func.generate_series(0, len(span.week_ends) - 1).table_valued("week")
+                 .render_derived(name="report_weeks"))
+        week_key: ColumnElement[Any] = cast(weeks.c.week, String)
+        if span.week_ends:
+            active_in.append(
+                select(literal_column("'week'", String).label("kind"), week_key.label("key"),
+                       *tallied(active=True)("week"))
+                .select_from(sharers).join(weeks, _has_bit(sharers.c.weeks, weeks.c.week))
+                .group_by(weeks.c.week))
+        active_in.append(
+            select(literal_column("'topic'", String).label("kind"),
+                   topic_bits.c.topic_id.label("key"), *tallied(active=True)("topic"))
+            .select_from(sharers).join(topic_bits, _has_bit(sharers.c.topics, topic_bits.c.bit))
+            .group_by(topic_bits.c.topic_id))
+    else:
+        in_weeks = (select(shares.c.user_id, shares.c.week).where(shares.c.week.is_not(None))
+                    .group_by(shares.c.user_id, shares.c.week).cte("range_weekly_sharers"))
+        in_topics = (select(shares.c.user_id, PostTopic.topic_id)
+                     .join(PostTopic, PostTopic.post_id == shares.c.post_id)
+                     .group_by(shares.c.user_id, PostTopic.topic_id)
+                     .cte("range_topic_sharers"))
+        active_in += [
+            *per_key(in_weeks, tallied(active=True), kinds=("week",)),
+            select(literal_column("'topic'", String).label("kind"),
+                   in_topics.c.topic_id.label("key"), *tallied(active=True)("topic"))
+            .group_by(in_topics.c.topic_id)]
     statement = union_all(
         *per_key(by_post, share_sums(by_post), by=["network"], kinds=POST_KINDS),
-        *per_key(by_user, share_sums(by_user), by=["network"], kinds=("group",)),
+        *per_key(user_sums, share_sums(user_sums), by=["network"], kinds=("group",)),
         *per_key(by_user, tallied(active=True), kinds=("network",)),
         *per_key(sharers, tallied(active=True), kinds=("total", "group")),
-        *per_key(in_weeks, tallied(active=True), kinds=("week",)),
-        topic_active,
-        *per_key(pairs, tallied(active=False), kinds=("total", "topic", "group", "week")))
+        *active_in,
+        *per_key(post_pairs, tallied(active=False, count=lambda kind: func.sum(
+            post_pairs.c.week_pairs if kind == "week" else post_pairs.c.pairs)),
+            kinds=("total", "topic", "week")),
+        *per_key(user_pairs, tallied(active=False, count=lambda kind: func.sum(
+            user_pairs.c.pairs)), kinds=("group",)))
     sums: dict[Key, dict[str, ShareSums]] = defaultdict(dict)
     counted: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for kind, key, network, *values, active, pair_count in await db.execute(statement):
@@ -444,7 +554,7 @@ async def _conversions(db: AsyncConnection, span: _Range) -> dict[Key, Conversio
                      Conversion.post_id,
                      week_index(Conversion.occurred_at, span.week_ends_at).label("week"),
                      Conversion.type, Conversion.currency, Conversion.value)
-              .where(Conversion.attributed.is_(True), Conversion.advocate_id.in_(span.enrolled),
+              .where(Conversion.attributed.is_(True), _enrolled(span, Conversion.advocate_id),
                      Conversion.occurred_at >= span.start_at,
                      Conversion.occurred_at < span.end_at)
               .cte("range_conversions"))
