@@ -41,8 +41,8 @@ request's own ``SET LOCAL`` settings such as ``work_mem``: the app's
 statements are prepared, and PostgreSQL may switch a statement to its generic plan after five
 executions on one connection, so the timed requests include what that does). The report gives
 medians, p90s, minima and maxima, the growth full / (1/10) against the data's 10x, and the
-goals: leaderboard <= 50 ms, pilot KPIs <= 300 ms, organisation KPIs <= 1 s, growth
-sub-linear (ratio < 10). It is a
+goals: leaderboard and the caller's own rank <= 25 ms, pilot KPIs <= 300 ms, organisation
+KPIs <= 1 s, growth sub-linear (ratio < 10). It is a
 measurement, not an assertion: it exits 0 whatever it finds.
 
     .venv/bin/python -m bench.analytics
@@ -128,7 +128,7 @@ REFERRERS = {Network.linkedin: "www.linkedin.com", Network.x: "t.co",
 PAID_VISITS, PAID_CONVERSIONS = 200_000, 1_000
 CHUNK = 100_000  # click rows per COPY
 
-LEADERBOARD_GOAL_MS = 50.0
+LEADERBOARD_GOAL_MS = 25.0
 PILOT_KPI_GOAL_MS = 300.0
 ORG_KPI_GOAL_MS = 1000.0
 PILOT_COST = "25000.00"  # in USD, the EMV currency: the pilot report computes roi
@@ -789,6 +789,9 @@ class Endpoint:
 ENDPOINTS = (
     Endpoint("leaderboard week", "/api/v1/leaderboard?period=week", LEADERBOARD_GOAL_MS),
     Endpoint("leaderboard all", "/api/v1/leaderboard?period=all", LEADERBOARD_GOAL_MS),
+    # The caller (the bench's manager, without points: the rank's slowest case) ranked as if
+    # listed.
+    Endpoint("my rank week", "/api/v1/me/stats?period=week", LEADERBOARD_GOAL_MS),
     Endpoint("pilot KPIs", "/api/v1/pilots/{pilot_id}/kpis", PILOT_KPI_GOAL_MS),
     Endpoint("org KPIs", "/api/v1/kpis?from={start}&to={end}", ORG_KPI_GOAL_MS),
 )
