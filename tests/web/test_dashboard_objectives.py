@@ -4,7 +4,8 @@ confidence and weekly trend; the pilot page's objectives with their trend and co
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -275,3 +276,261 @@ async def test_the_pilot_page_shows_trends_and_confidence(api: Api) -> None:
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>\s*<td>(.*?)</td></tr>", html, re.S)
     assert rows == [("2 Mar", "4"), ("9 Mar", "5")]  # each week's last sample
     assert 'href="/dashboard/objectives"' in html
+
+
+# Editing and deleting
+
+
+@pytest.fixture
+def midway() -> Iterator[None]:
+    """Mid-objective, so that looking at it does not score it."""
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+async def key_results(api: Api) -> list[KeyResult]:
+    async with api.db.transaction() as session:
+        return list(await session.scalars(select(KeyResult).order_by(KeyResult.position)))
+
+
+async def two_key_results(api: Api) -> tuple[str, KeyResult, KeyResult]:
+    """An objective with a manual key result (checked in once) and a KPI one."""
+    objective_id = await objective(api, key_results=[
+        KeyResultIn(title="Demos booked", kind=KeyResultKind.manual, unit="demos",
+                    target=Decimal(10)),
+        KeyResultIn(title="Clicks", metric="clicks", baseline=Decimal(5),
+                    target=Decimal("40.5"), due_on=date(2026, 3, 25))])
+    demos, clicks = await key_results(api)
+    async with api.db.transaction() as session:
+        session.add(CheckIn(objective_id=objective_id, key_result_id=demos.id, value="4",
+                            confidence="on_track"))
+    return objective_id, demos, clicks
+
+
+def edited(demos_id: str, token: str, **fields: str) -> dict[str, str]:
+    """The editor as a manager sends it: the demos key result kept (reworded, a new target),
+    the clicks one emptied out, and a new KPI one."""
+    return {"csrf_token": token, "title": "Grow faster", "starts_on": "2026-03-01",
+            "ends_on": "2026-04-15",
+            "kr-0-id": demos_id, "kr-0-title": "Demos held", "kr-0-kind": "manual",
+            "kr-0-unit": "demos", "kr-0-baseline": "0", "kr-0-target": "15",
+            "kr-1-title": "Half the company shares", "kr-1-kind": "kpi",
+            "kr-1-metric": "participation_rate", "kr-1-target": "0.5",
+            "kr-1-due_on": "2026-04-10", **fields}
+
+
+async def test_each_card_links_to_its_editor(api: Api, midway: None) -> None:
+    objective_id = await objective(api)
+    shown = card(await opened(api), objective_id)
+    assert f'href="/dashboard/objectives/{objective_id}/edit"' in shown
+
+
+async def test_the_editor_is_filled_with_the_objective(api: Api, midway: None) -> None:
+    world = await build(api.db)
+    objective_id, demos, clicks = await two_key_results(api)
+    async with api.db.transaction() as session:
+        stored = await session.get(Objective, objective_id)
+        assert stored
+        stored.pilot_id = world.pilot_id
+    await browser_of(api, Role.manager)
+    response = await api.client.get(f"{PATH}/{objective_id}/edit")
+    assert response.status_code == 200
+    page = response.text
+    assert f'action="{PATH}/{objective_id}"' in page
+    assert f'action="{PATH}/{objective_id}/delete"' in page
+    assert 'id="objective-title" name="title" type="text" maxlength="300" required ' \
+           'value="Grow"' in page
+    assert 'value="2026-03-01"' in page and 'value="2026-03-31"' in page
+    assert f'<option value="{world.pilot_id}" selected>' in page
+    assert f'<input type="hidden" name="kr-0-id" value="{demos.id}">' in page
+    assert f'<input type="hidden" name="kr-1-id" value="{clicks.id}">' in page
+    assert 'name="kr-2-id"' not in page
+    assert '<option value="manual" selected>' in page
+    assert '<option value="clicks" selected>' in page
+    assert 'name="kr-0-unit" type="text" maxlength="32" value="demos"' in page
+    assert 'name="kr-0-target" type="text" inputmode="decimal" value="10"' in page
+    assert 'name="kr-1-baseline" type="text" inputmode="decimal" placeholder="0" ' \
+           'value="5"' in page
+    assert 'name="kr-1-target" type="text" inputmode="decimal" value="40.5"' in page
+    assert 'value="2026-03-25"' in page
+    # It has no owner: the choice keeps it so rather than picking the first person.
+    assert '<option value="" selected>Keep the current owner</option>' in page
+
+
+async def test_an_edit_changes_what_the_api_returns_and_keeps_check_ins(
+        api: Api, midway: None) -> None:
+    objective_id, demos, clicks = await two_key_results(api)
+    path = f"{PATH}/{objective_id}"
+    owner, _ = await api.user(Role.manager, name="Ploy")
+    token = csrf_of(await opened(api))
+    response = await api.client.post(path, data=edited(demos.id, token, owner_id=owner.id))
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{PATH}#objective-{objective_id}"
+    manager = await api.headers(Role.manager)
+    read = (await api.client.get(f"/api/v1/objectives/{objective_id}",
+                                 headers=manager)).json()
+    assert (read["title"], read["starts_on"], read["ends_on"]) == (
+        "Grow faster", "2026-03-01", "2026-04-15")
+    assert read["owner_id"] == owner.id
+    assert [(k["title"], k["kind"], k["metric"], k["unit"], k["baseline"], k["target"],
+             k["due_on"]) for k in read["key_results"]] == [
+        ("Demos held", "manual", None, "demos", 0, 15, "2026-04-15"),
+        ("Half the company shares", "kpi", "participation_rate", None, 0, 0.5, "2026-04-10")]
+    kept, new = read["key_results"]
+    assert kept["id"] == demos.id and new["id"] not in (demos.id, clicks.id)
+    # The kept key result's check-in stays: 4 of 15 from 0.
+    assert kept["current"] == 4
+    async with api.db.transaction() as session:
+        check_ins = list(await session.scalars(select(CheckIn)))
+    assert [(c.key_result_id, c.value) for c in check_ins] == [(demos.id, "4")]
+    assert await counts(api) == (1, 2, 1)
+    # The list shows the new wording.
+    words = text_of(card((await api.client.get(PATH)).text, objective_id))
+    assert "Grow faster" in words and "Demos held" in words and "Clicks" not in words
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"title": ""}, "title", "Give the objective a title."),
+    ({"ends_on": "2026-02-01"}, "ends_on", "The last day cannot be before the first day."),
+    ({"kr-0-target": "fifteen"}, "kr-0-target", "Enter a number, such as 12 or 0.35."),
+    ({"kr-1-due_on": "2026-05-01"}, "kr-1-due_on", "Pick a day within the objective's dates."),
+    ({"kr-1-metric": "roi"}, "kr-1-metric", "Pick the KPI this key result follows."),
+    ({"owner_id": "nobody"}, "owner_id", "Pick an owner from the list."),
+    ({"kr-0-id": "someone-elses"}, "form", "A key result of this objective was removed"),
+])
+async def test_an_edit_mistake_comes_back_next_to_its_field_and_changes_nothing(
+        api: Api, midway: None, fields: dict[str, str], field: str, message: str) -> None:
+    objective_id, demos, clicks = await two_key_results(api)
+    token = csrf_of(await opened(api))
+    response = await api.client.post(f"{PATH}/{objective_id}",
+                                     data=edited(demos.id, token, **fields))
+    assert response.status_code == 422
+    page = response.text
+    assert "The objective was not saved: fix what is marked below." in page
+    error = re.search(rf'<p id="objective-{field}-error" class="field__error">(.*?)</p>',
+                      page, re.S)
+    assert error and message in error.group(1)
+    # What was typed is still there, the kept key result's id with it.
+    assert 'value="2026-04-15"' in page or fields.get("ends_on") == "2026-02-01"
+    assert 'value="Demos held"' in page and 'value="Half the company shares"' in page
+    assert f'action="{PATH}/{objective_id}"' in page
+    if "kr-0-id" not in fields:
+        assert f'<input type="hidden" name="kr-0-id" value="{demos.id}">' in page
+    for name, value in fields.items():
+        if value and name not in ("owner_id", "kr-1-metric", "kr-0-id"):
+            assert f'value="{value}"' in page, name
+    async with api.db.transaction() as session:
+        stored = await session.get(Objective, objective_id)
+        assert stored and (stored.title, stored.ends_on) == ("Grow", date(2026, 3, 31))
+    assert [(k.id, k.title, k.target) for k in await key_results(api)] == [
+        (demos.id, "Demos booked", "10"), (clicks.id, "Clicks", "40.5")]
+    assert await counts(api) == (1, 2, 1)
+
+
+async def scored(api: Api, objective_id: str) -> None:
+    async with api.db.transaction() as session:
+        stored = await session.get(Objective, objective_id)
+        assert stored
+        stored.score, stored.scored_at = 0.4, datetime(2026, 4, 1, 3, 0, tzinfo=UTC)
+
+
+async def test_a_scored_objective_refuses_new_dates_and_keeps_what_was_typed(
+        api: Api, midway: None) -> None:
+    objective_id, demos, clicks = await two_key_results(api)
+    await scored(api, objective_id)
+    token = csrf_of(await opened(api))
+    response = await api.client.post(f"{PATH}/{objective_id}", data={
+        "csrf_token": token, "title": "Grow", "starts_on": "2026-03-01",
+        "ends_on": "2026-04-30",
+        "kr-0-id": demos.id, "kr-0-title": "Demos booked", "kr-0-kind": "manual",
+        "kr-0-unit": "demos", "kr-0-target": "10",
+        "kr-1-id": clicks.id, "kr-1-title": "Clicks", "kr-1-kind": "kpi",
+        "kr-1-metric": "clicks", "kr-1-baseline": "5", "kr-1-target": "40.5",
+        "kr-1-due_on": "2026-03-25"})
+    assert response.status_code == 409
+    page = response.text
+    error = re.search(r'<p id="objective-form-error" class="field__error">(.*?)</p>', page,
+                      re.S)
+    assert error and "This objective has ended and been scored" in error.group(1)
+    assert 'value="2026-04-30"' in page
+    async with api.db.transaction() as session:
+        stored = await session.get(Objective, objective_id)
+        assert stored and stored.ends_on == date(2026, 3, 31)
+
+
+async def test_a_scored_objective_takes_new_titles_and_units(api: Api, midway: None) -> None:
+    objective_id, demos, clicks = await two_key_results(api)
+    await scored(api, objective_id)
+    await browser_of(api, Role.manager)
+    page = (await api.client.get(f"{PATH}/{objective_id}/edit")).text
+    assert "This objective has ended and been scored" in page
+    # The editor as it came, with new wording only.
+    response = await api.client.post(f"{PATH}/{objective_id}", data={
+        "csrf_token": csrf_of(page), "title": "Grew", "starts_on": "2026-03-01",
+        "ends_on": "2026-03-31",
+        "kr-0-id": demos.id, "kr-0-title": "Demos held", "kr-0-kind": "manual",
+        "kr-0-unit": "meetings", "kr-0-baseline": "0", "kr-0-target": "10",
+        "kr-1-id": clicks.id, "kr-1-title": "Clicks", "kr-1-kind": "kpi",
+        "kr-1-metric": "clicks", "kr-1-baseline": "5", "kr-1-target": "40.5",
+        "kr-1-due_on": "2026-03-25"})
+    assert response.status_code == 303
+    assert [(k.id, k.title, k.unit) for k in await key_results(api)] == [
+        (demos.id, "Demos held", "meetings"), (clicks.id, "Clicks", None)]
+    async with api.db.transaction() as session:
+        stored = await session.get(Objective, objective_id)
+        assert stored and (stored.title, stored.score) == ("Grew", 0.4)
+
+
+async def test_deleting_needs_the_box_ticked_then_removes_it(api: Api, midway: None) -> None:
+    objective_id, _demos, _clicks = await two_key_results(api)
+    kept = await objective(api, title="Keep me")
+    token = csrf_of(await opened(api))
+    path = f"{PATH}/{objective_id}/delete"
+    unconfirmed = await api.client.post(path, data={"csrf_token": token})
+    assert unconfirmed.status_code == 422
+    error = re.search(r'<p id="delete-confirm-error" class="field__error">(.*?)</p>',
+                      unconfirmed.text, re.S)
+    assert error and "Tick the box to confirm" in error.group(1)
+    assert await counts(api) == (2, 3, 1)
+    response = await api.client.post(path, data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 303 and response.headers["location"] == PATH
+    assert await counts(api) == (1, 1, 0)
+    manager = await api.headers(Role.manager)
+    assert (await api.client.get(f"/api/v1/objectives/{objective_id}",
+                                 headers=manager)).status_code == 404
+    assert (await api.client.get(f"/api/v1/objectives/{kept}",
+                                 headers=manager)).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.advocate, Role.marketer])
+async def test_other_roles_cannot_edit_or_delete(api: Api, midway: None, role: Role) -> None:
+    objective_id, demos, _clicks = await two_key_results(api)
+    await browser_of(api, role)
+    response = await api.client.get(f"{PATH}/{objective_id}/edit")
+    assert response.status_code == 403 and "Demos booked" not in response.text
+    token = csrf_of((await api.client.get("/app")).text)
+    for path, data in ((f"{PATH}/{objective_id}", edited(demos.id, token)),
+                       (f"{PATH}/{objective_id}/delete", {"csrf_token": token,
+                                                          "confirm": "yes"})):
+        assert (await api.client.post(path, data=data)).status_code == 403, path
+    assert [k.title for k in await key_results(api)] == ["Demos booked", "Clicks"]
+    assert await counts(api) == (1, 2, 1)
+
+
+async def test_edit_and_delete_refuse_a_form_without_the_token(api: Api, midway: None) -> None:
+    objective_id, demos, _clicks = await two_key_results(api)
+    await opened(api)
+    data = {k: v for k, v in edited(demos.id, "").items() if k != "csrf_token"}
+    assert (await api.client.post(f"{PATH}/{objective_id}", data=data)).status_code == 403
+    assert (await api.client.post(f"{PATH}/{objective_id}/delete",
+                                  data={"confirm": "yes"})).status_code == 403
+    assert [k.title for k in await key_results(api)] == ["Demos booked", "Clicks"]
+    assert await counts(api) == (1, 2, 1)
+
+
+async def test_an_unknown_objective_is_404(api: Api, midway: None) -> None:
+    token = csrf_of(await opened(api))
+    assert (await api.client.get(f"{PATH}/nope/edit")).status_code == 404
+    assert (await api.client.post(f"{PATH}/nope", data=edited("x", token))).status_code == 404
+    assert (await api.client.post(f"{PATH}/nope/delete", data={
+        "csrf_token": token, "confirm": "yes"})).status_code == 404

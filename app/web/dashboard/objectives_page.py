@@ -1,6 +1,6 @@
 """/dashboard/objectives: every objective read as ``GET /api/v1/objectives`` reads it (scored
 once ended, each key result with its weekly history and latest confidence), with a check-in
-form each, and the editor for a new one."""
+form each, and the editor for a new one; and the page editing (or deleting) one."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.analytics.okr import service as okr_service
 from app.analytics.okr.schemas import ObjectiveRead
-from app.models import Pilot, User
+from app.models import Objective, Pilot, User
 from app.web.dashboard.okr_forms import (
     CONFIDENCE_LABELS,
     CheckInForm,
     ObjectiveForm,
+    Problem,
     blank,
+    edit_form,
 )
 
 PAGE_SIZE = 20
@@ -62,3 +64,22 @@ async def objectives_view(session: AsyncSession, *, cursor: str | None, viewer: 
         next_href=("/dashboard/objectives?" + urlencode({"cursor": next_cursor})
                    if next_cursor else None),
         first_page=cursor is None)
+
+
+@dataclass(frozen=True)
+class EditView:
+    """/dashboard/objectives/{id}/edit: the objective's editor, and the form to delete it."""
+
+    objective_id: str
+    title: str  # as stored, for the heading, whatever was typed
+    editor: ObjectiveForm
+    delete_errors: dict[str, Problem] = field(default_factory=dict)
+
+
+async def edit_view(session: AsyncSession, objective: Objective, *,
+                    editor: ObjectiveForm | None = None,
+                    delete_problem: Problem | None = None) -> EditView:
+    return EditView(
+        objective_id=objective.id, title=objective.title,
+        editor=editor or await edit_form(session, objective),
+        delete_errors={"confirm": delete_problem} if delete_problem else {})

@@ -1,8 +1,9 @@
-"""The dashboard's OKR forms: a new objective with its key results, and a check-in.
+"""The dashboard's OKR forms: an objective with its key results (new or edited), and a
+check-in.
 
 Every field is checked here first, so that a mistake comes back as a sentence next to its
 field with what was typed (and nothing is created); the valid form then goes through the
-API's own ``ObjectiveCreate`` / ``CheckInCreate`` and services.
+API's own ``ObjectiveCreate`` / ``ObjectiveUpdate`` / ``CheckInCreate`` and services.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from app.analytics.okr.schemas import (
     Metric,
     Number,
     ObjectiveCreate,
+    ObjectiveUpdate,
 )
-from app.core.errors import Invalid
+from app.core.errors import Conflict, Invalid
 from app.core.schemas import storable
 from app.core.types import MAX_SPAN_DAYS
 from app.models import Objective, Pilot, User
@@ -54,6 +56,7 @@ class Problem:
 
 @dataclass
 class KeyResultFields:
+    id: str = ""  # an edited objective's key result, kept with its check-ins and history
     title: str = ""
     kind: str = KeyResultKind.kpi.value
     metric: str = ""
@@ -77,10 +80,13 @@ class Choice:
 @dataclass
 class ObjectiveForm:
     """The editor's fields as typed, what is wrong with them (by field name, key results'
-    as ``kr-<i>-<field>``), and the choices it offers."""
+    as ``kr-<i>-<field>``), and the choices it offers. ``objective_id`` is the objective
+    being edited (empty for a new one)."""
 
     people: list[Choice]
     pilots: list[Choice]
+    objective_id: str = ""
+    scored: bool = False
     title: str = ""
     starts_on: str = ""
     ends_on: str = ""
@@ -89,6 +95,7 @@ class ObjectiveForm:
     key_results: list[KeyResultFields] = field(
         default_factory=lambda: [KeyResultFields() for _ in range(MAX_KEY_RESULTS)])
     errors: dict[str, Problem] = field(default_factory=dict)
+    conflict: bool = False  # the service refused: the objective is scored
     recommended: int = RECOMMENDED_KEY_RESULTS
     metrics: tuple[tuple[str, str], ...] = tuple(
         (name, BY_NAME[name].label) for name in METRICS if name in BY_NAME)
@@ -181,7 +188,7 @@ def _key_result(form: ObjectiveForm, i: int, kr: KeyResultFields, starts_on: dat
         return None
     try:
         return KeyResultIn(
-            title=kr.title, kind=kind,
+            id=kr.id or None, title=kr.title, kind=kind,
             metric=kr.metric if kind is KeyResultKind.kpi else None,
             unit=(kr.unit or None) if kind is KeyResultKind.manual else None,
             baseline=baseline, target=target, due_on=due)
@@ -232,21 +239,29 @@ def check(form: ObjectiveForm) -> ObjectiveCreate | None:
         return None
 
 
-async def submit_objective(session: AsyncSession, data: FormData, *,
-                           creator: User) -> Objective | ObjectiveForm:
-    """The new objective, or the form again with what to fix (and nothing created)."""
-    people, pilots = await choices(session)
-    form = ObjectiveForm(
-        people=people, pilots=pilots, title=_text(data, "title", MAX_TITLE + 1),
+def _typed(data: FormData, people: list[Choice], pilots: list[Choice], *,
+           objective_id: str = "", scored: bool = False) -> ObjectiveForm:
+    """The editor as typed; a key result's ``id`` only when editing an objective."""
+    return ObjectiveForm(
+        people=people, pilots=pilots, objective_id=objective_id, scored=scored,
+        title=_text(data, "title", MAX_TITLE + 1),
         starts_on=_text(data, "starts_on", 32), ends_on=_text(data, "ends_on", 32),
         pilot_id=_text(data, "pilot_id", 64), owner_id=_text(data, "owner_id", 64),
         key_results=[KeyResultFields(
+            id=_text(data, f"kr-{i}-id", 64) if objective_id else "",
             title=_text(data, f"kr-{i}-title", MAX_TITLE + 1),
             kind=_text(data, f"kr-{i}-kind", 16) or KeyResultKind.kpi.value,
             metric=_text(data, f"kr-{i}-metric", 64), unit=_text(data, f"kr-{i}-unit", 64),
             baseline=_text(data, f"kr-{i}-baseline", 64),
             target=_text(data, f"kr-{i}-target", 64),
             due_on=_text(data, f"kr-{i}-due_on", 32)) for i in range(MAX_KEY_RESULTS)])
+
+
+async def submit_objective(session: AsyncSession, data: FormData, *,
+                           creator: User) -> Objective | ObjectiveForm:
+    """The new objective, or the form again with what to fix (and nothing created)."""
+    people, pilots = await choices(session)
+    form = _typed(data, people, pilots)
     created = check(form)
     if created is None:
         return form
@@ -287,4 +302,82 @@ async def submit_check_in(session: AsyncSession, objective: Objective, data: For
     await check_ins_service.create(session, objective, author=author, data=CheckInCreate(
         key_result_id=form.key_result_id or None, value=value,
         confidence=Confidence(form.confidence), note=form.note or None))
+    return None
+
+
+def _plain(value: str) -> str:
+    """A stored number as a person would type it: 10 rather than 10.00."""
+    number = Decimal(value)
+    return f"{number.normalize():f}" if number == number.to_integral_value() else value
+
+
+async def edit_form(session: AsyncSession, objective: Objective) -> ObjectiveForm:
+    """The editor filled with the objective as stored, each key result with its id."""
+    people, pilots = await choices(session)
+    krs = (await okr_service.key_results_of(session, [objective.id]))[objective.id]
+    fields = [KeyResultFields(
+        id=kr.id, title=kr.title, kind=kr.kind, metric=kr.metric or "", unit=kr.unit or "",
+        baseline=_plain(kr.baseline), target=_plain(kr.target),
+        due_on=kr.due_on.isoformat() if kr.due_on else "") for kr in krs]
+    owner_id = objective.owner_id or ""
+    return ObjectiveForm(
+        people=people, pilots=pilots, objective_id=objective.id,
+        scored=objective.scored_at is not None, title=objective.title,
+        starts_on=objective.starts_on.isoformat(), ends_on=objective.ends_on.isoformat(),
+        pilot_id=objective.pilot_id or "",
+        # A deactivated owner is not offered: leaving the choice empty keeps them.
+        owner_id=owner_id if owner_id in {p.id for p in people} else "",
+        key_results=fields + [KeyResultFields()
+                              for _ in range(MAX_KEY_RESULTS - len(fields))])
+
+
+SCORED_PROBLEM = N_("This objective has ended and been scored: its dates, pilot and key "
+                    "results are final. Only titles, units and the owner may still change.")
+GONE_PROBLEM = N_("A key result of this objective was removed meanwhile: open the objective "
+                  "again to edit it.")
+
+
+async def submit_update(session: AsyncSession, objective: Objective,
+                        data: FormData) -> Objective | ObjectiveForm:
+    """The saved objective, or the form again with what to fix (and nothing changed):
+    ``conflict`` is set when the objective is scored and the change touches what the score
+    stands on."""
+    people, pilots = await choices(session)
+    form = _typed(data, people, pilots, objective_id=objective.id,
+                  scored=objective.scored_at is not None)
+    existing = {kr.id for kr in (await okr_service.key_results_of(
+        session, [objective.id]))[objective.id]}
+    named = [kr.id for kr in form.key_results if kr.id and not kr.blank]
+    if any(kr_id not in existing for kr_id in named) or len(set(named)) < len(named):
+        form.errors["form"] = Problem(GONE_PROBLEM)
+    checked = check(form)
+    if checked is None or form.errors:
+        return form
+    changes = ObjectiveUpdate(
+        title=checked.title, starts_on=checked.starts_on, ends_on=checked.ends_on,
+        pilot_id=checked.pilot_id, key_results=checked.key_results)
+    if checked.owner_id and checked.owner_id != objective.owner_id:
+        # Only a new choice is sent: an empty one keeps the owner as it is.
+        changes = changes.model_copy(update={"owner_id": checked.owner_id})
+    try:
+        return await okr_service.update(session, objective, changes)
+    except Conflict:
+        form.errors["form"], form.conflict = Problem(SCORED_PROBLEM), True
+        return form
+    except Invalid:  # the owner or pilot went away meanwhile
+        form.errors["form"] = Problem(N_("Something in the form is not right: check each "
+                                         "field."))
+        return form
+
+
+CONFIRM_PROBLEM = N_("Tick the box to confirm that the objective goes, with its key results "
+                     "and check-ins.")
+
+
+async def submit_delete(session: AsyncSession, objective: Objective,
+                        data: FormData) -> Problem | None:
+    """None once the objective is deleted; a problem when the deletion was not confirmed."""
+    if _text(data, "confirm", 8) != "yes":
+        return Problem(CONFIRM_PROBLEM)
+    await okr_service.delete_objective(session, objective)
     return None

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from app.analytics.okr import service as okr_service
 from app.analytics.pilots import service as pilots_service
 from app.core.routing import DbSession
-from app.models import User
+from app.models import Objective, User
 from app.web.access import ManagerPage
 from app.web.dashboard import (
     formats,
@@ -207,3 +207,46 @@ async def check_in(request: Request, objective_id: str, form: PageForm, manager:
         return await _objectives_page(request, session, manager,
                                       check_ins={objective.id: problem}, status=422)
     return _see_other(f"/dashboard/objectives#objective-{objective.id}")
+
+
+async def _edit_page(request: Request, session: AsyncSession, objective: Objective, *,
+                     editor: okr_forms.ObjectiveForm | None = None,
+                     delete_problem: okr_forms.Problem | None = None,
+                     status: int = 200) -> Response:
+    view = await objectives_page.edit_view(session, objective, editor=editor,
+                                           delete_problem=delete_problem)
+    return render(request, "dashboard/objective_edit.html", {"view": view, "fmt": formats},
+                  status=status)
+
+
+@router.get("/dashboard/objectives/{objective_id}/edit")
+async def edit_objective_form(request: Request, objective_id: str, _manager: ManagerPage,
+                              session: DbSession) -> Response:
+    """The editor filled with the objective, and the form to delete it."""
+    objective = await okr_service.get_or_raise(session, objective_id)
+    return await _edit_page(request, session, objective)
+
+
+@router.post("/dashboard/objectives/{objective_id}")
+async def update_objective(request: Request, objective_id: str, form: PageForm,
+                           _manager: ManagerPage, session: DbSession) -> Response:
+    """Save the objective, then show it; a mistake shows the editor again with what to fix
+    (409 when the objective is scored and the change touches what its score stands on)."""
+    objective = await okr_service.get_or_raise(session, objective_id)
+    result = await okr_forms.submit_update(session, objective, form)
+    if isinstance(result, okr_forms.ObjectiveForm):
+        return await _edit_page(request, session, objective, editor=result,
+                                status=409 if result.conflict else 422)
+    return _see_other(f"/dashboard/objectives#objective-{result.id}")
+
+
+@router.post("/dashboard/objectives/{objective_id}/delete")
+async def delete_objective(request: Request, objective_id: str, form: PageForm,
+                           _manager: ManagerPage, session: DbSession) -> Response:
+    """Delete the objective once confirmed, with its key results and check-ins."""
+    objective = await okr_service.get_or_raise(session, objective_id)
+    problem = await okr_forms.submit_delete(session, objective, form)
+    if problem is not None:
+        return await _edit_page(request, session, objective, delete_problem=problem,
+                                status=422)
+    return _see_other("/dashboard/objectives")
