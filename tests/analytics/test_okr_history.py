@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.core.config import Settings
 from app.core.db import Database
 from app.models import KeyResultSample, User
+from tests.analytics.okr_support import read_at
 from tests.builders import Api, Role, make_user
 from tests.conftest import SECRET
 from tests.jobs.runners import JobRunner
@@ -63,12 +64,7 @@ async def _users_created_at(db: Database, *moments: datetime) -> None:
 
 async def _read(api: Api, objective: dict[str, Any], headers: dict[str, str]
                 ) -> dict[str, Any]:
-    with time_machine.travel(utc(3, 31, 12), tick=False):
-        response = await api.client.get(f"/api/v1/objectives/{objective['id']}",
-                                        headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return await read_at(api, objective, headers, utc(3, 31, 12))
 
 
 async def test_samples_are_taken_on_local_days_and_weeks_start_on_local_mondays(

@@ -17,6 +17,7 @@ from app.analytics.okr import service as okr_service
 from app.core.config import Settings
 from app.core.db import Database
 from app.models import CheckIn, Objective
+from tests.analytics.okr_support import read_at
 from tests.analytics.scenario import World, at, build
 from tests.builders import Api, Role
 from tests.jobs.runners import JobRunner
@@ -64,25 +65,15 @@ async def _objective(api: Api, manager: dict[str, str], world: World) -> dict[st
     return created
 
 
-async def _get(api: Api, objective: dict[str, Any], headers: dict[str, str],
-               when: datetime) -> dict[str, Any]:
-    with time_machine.travel(when, tick=False):
-        response = await api.client.get(f"/api/v1/objectives/{objective['id']}",
-                                        headers=headers)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 async def test_the_score_is_computed_once_after_the_end_and_then_frozen(
         api: Api, world: World) -> None:
     manager = await api.headers(Role.manager)
     advocate = await api.headers(Role.advocate)
     objective = await _objective(api, manager, world)
     # 03-17 is still the objective's last day: no score yet.
-    before = await _get(api, objective, advocate, datetime(2026, 3, 17, 23, 59, tzinfo=UTC))
+    before = await read_at(api, objective, advocate, datetime(2026, 3, 17, 23, 59, tzinfo=UTC))
     assert (before["score"], before["scored_at"]) == (None, None)
-    after = await _get(api, objective, advocate, at(18, 1))
+    after = await read_at(api, objective, advocate, at(18, 1))
     assert after["score"] == pytest.approx(1.4 / 3)
     assert after["scored_at"] == "2026-03-18T01:00:00Z"
     # Demos' current is its latest value even after the end; its score used 40.
@@ -94,7 +85,7 @@ async def test_the_score_is_computed_once_after_the_end_and_then_frozen(
                             confidence="on_track", created_at=at(12)))
         world.users["a2"].deactivated_at = at(5)
         session.add(world.users["a2"])
-    later = await _get(api, objective, manager, at(25))
+    later = await read_at(api, objective, manager, at(25))
     assert later["key_results"][3]["progress"] == 1.0
     assert (later["score"], later["scored_at"]) == (after["score"], after["scored_at"])
 
@@ -116,7 +107,7 @@ async def test_the_daily_job_scores_ended_objectives(api: Api, world: World,
         assert stored.scored_at == at(19, 0)
     with time_machine.travel(at(20), tick=False):
         await inline.run("sample_key_results")
-    read = await _get(api, objective, manager, at(21))
+    read = await read_at(api, objective, manager, at(21))
     assert read["scored_at"] == "2026-03-19T00:00:00Z"
 
 
@@ -143,7 +134,7 @@ async def test_without_any_progress_the_score_is_null_but_frozen(api: Api) -> No
         created = (await api.client.post("/api/v1/objectives", headers=manager, json={
             "title": "Quiet", "starts_on": "2026-03-04", "ends_on": "2026-03-17",
             "key_results": [{"title": "Demos", "kind": "manual", "target": 5}]})).json()
-    read = await _get(api, created, manager, at(18))
+    read = await read_at(api, created, manager, at(18))
     assert read["score"] is None and read["scored_at"] == "2026-03-18T12:00:00Z"
     url = f"/api/v1/objectives/{created['id']}"
     # Scored: what the score stands on is final; wording is not.
