@@ -21,7 +21,6 @@ from app.analytics.kpi import service as kpi_service
 from app.analytics.kpi.schemas import KpiReport
 from app.analytics.okr import service as okr_service
 from app.analytics.okr.schemas import ObjectiveRead
-from app.analytics.pilots import service as pilots_service
 from app.core.clock import utcnow
 from app.core.db import org_tz
 from app.models import Group, Objective, Pilot
@@ -106,10 +105,6 @@ async def for_organisation(session: AsyncSession, *, start: date, end: date,
                           scope="group" if group else "organisation", report=report,
                           baseline=None, objectives=objectives, more_objectives=more,
                           generated_at=utcnow())
-
-
-async def pilot_or_raise(session: AsyncSession, pilot_id: str) -> Pilot:
-    return await pilots_service.get_or_raise(session, pilot_id)
 
 
 @cache

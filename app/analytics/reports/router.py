@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.analytics.pilots import service as pilots_service
 from app.analytics.reports import document, schedules
 from app.analytics.reports.pdf import render_pdf
 from app.analytics.reports.schemas import ReportScheduleCreate, ReportScheduleRead
@@ -48,7 +49,7 @@ async def pilot_report_pdf(pilot_id: str, request: Request, principal: ManagerOn
                            session: DbSession, from_: FromDay = None,
                            to: ToDay = None) -> Response:
     """The pilot's report for leadership, over its dates or `[from, to)`."""
-    pilot = await document.pilot_or_raise(session, pilot_id)
+    pilot = await pilots_service.get_or_raise(session, pilot_id)
     doc = await document.for_pilot(session, pilot, start=from_, end=to)
     return await _pdf(request, session, principal, doc)
 
