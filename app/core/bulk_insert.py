@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Date, DateTime, Table, insert
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table, bindparam, insert, select
 
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, insert_for
 
 Convert = Callable[[Any], Any]
 
@@ -26,6 +27,8 @@ def _utc_text(value: datetime | None) -> str | None:
     microseconds."""
     if value is None:
         return None
+    if value.tzinfo is UTC:  # the usual case: drop the "+00:00" rather than convert
+        return value.isoformat(" ", "microseconds")[:-6]
     if value.tzinfo is None:
         raise ValueError("naive datetime given to a UTC column")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -84,6 +87,48 @@ def insert_rows(conn: Connection, target: Table, rows: Sequence[Mapping[str, Any
         return
     names = tuple(rows[0])
     sql, converters = _sqlite_statement(target, names)
-    pairs = tuple(zip(names, converters, strict=True))
-    conn.exec_driver_sql(sql, [tuple(convert(row[name]) for name, convert in pairs)
-                               for row in rows])
+    # Column by column: the per-value work is C's (map, itemgetter), bar the conversions.
+    columns = [list(map(itemgetter(name), rows)) if convert is _same
+               else list(map(convert, map(itemgetter(name), rows)))
+               for name, convert in zip(names, converters, strict=True)]
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+
+
+# Keys looked up per statement (SQLite binds at most 32,766 parameters).
+_KEYS_PER_LOOKUP = 500
+
+
+@lru_cache(maxsize=64)
+def _existing(target: Table, key: str) -> Any:
+    column = target.c[key]
+    return select(column).where(column.in_(bindparam("keys", expanding=True)))
+
+
+@lru_cache(maxsize=64)
+def _insert_returning(dialect: str, target: Table, key: str) -> Any:
+    return (insert_for(dialect)(target).on_conflict_do_nothing(index_elements=[key])
+            .returning(target.c[key]))
+
+
+def insert_new_rows(conn: Connection, target: Table, rows: Sequence[Mapping[str, Any]], *,
+                    key: str) -> set[Any]:
+    """Insert the ``rows`` whose unique ``key`` is not in ``target`` yet; the keys inserted.
+    On SQLite, whose one writer holds the database until it commits, the keys already there
+    are looked up and the others inserted as :func:`insert_rows` does (a key written
+    meanwhile by a transaction that began first makes this one fail, never count twice).
+    Elsewhere it is an ``INSERT … ON CONFLICT DO NOTHING RETURNING``."""
+    if not rows:
+        return set()
+    if conn.dialect.name != "sqlite":
+        return set(conn.scalars(_insert_returning(conn.dialect.name, target, key), list(rows)))
+    keys = [row[key] for row in rows]
+    there: set[Any] = set()
+    for start in range(0, len(keys), _KEYS_PER_LOOKUP):
+        there.update(conn.scalars(_existing(target, key),
+                                  {"keys": keys[start:start + _KEYS_PER_LOOKUP]}))
+    fresh: dict[Any, Mapping[str, Any]] = {}
+    for row in rows:
+        if row[key] not in there:
+            fresh.setdefault(row[key], row)  # the first of the batch's rows with a key
+    insert_rows(conn, target, list(fresh.values()))
+    return set(fresh)

@@ -19,7 +19,8 @@ from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.core.db import dialect_insert, insert_for, new_id, org_tz, table, time_ordered_id
+from app.core.bulk_insert import insert_new_rows
+from app.core.db import dialect_insert, insert_for, new_id, org_tz, table, time_ordered_ids
 from app.gamification import badges
 from app.gamification.periods import Period, local_day, period_starts, starts_of_day
 from app.gamification.rules import point_rules, read_point_rules
@@ -73,11 +74,7 @@ def _add_to_totals(dialect: str) -> Any:
         set_={c: totals.c[c] + upsert.excluded[c] for c in _COUNTERS})
 
 
-@lru_cache
-def _append_click_awards(dialect: str) -> Any:
-    ledger = table(PointsEntry)
-    return (insert_for(dialect)(ledger).on_conflict_do_nothing(index_elements=["event_key"])
-            .returning(ledger.c.event_key))
+_LEDGER = table(PointsEntry)
 
 
 _SPENT_TODAY = select(ShareDay.share_id, ShareDay.day, ShareDay.click_points).where(
@@ -167,11 +164,12 @@ def award_clicks(session: Session, clicks: Sequence[RecordedClick]) -> None:
                 points = max(0, min(rules.unique_click, rules.unique_click_daily_cap - used))
             used += points
             planned[f"click:{click.click_id}"] = (click, key, points)
-    inserted = set(conn.scalars(_append_click_awards(conn.dialect.name), [
-        {"id": time_ordered_id(), "event_key": event_key, "user_id": click.advocate_id,
+    inserted = insert_new_rows(conn, _LEDGER, [
+        {"id": row_id, "event_key": event_key, "user_id": click.advocate_id,
          "kind": "click", "points": points, "occurred_at": click.occurred_at,
          "share_id": click.share_id, "created_at": click.occurred_at}
-        for event_key, (click, _, points) in planned.items()]))
+        for row_id, (event_key, (click, _, points))
+        in zip(time_ordered_ids(len(planned)), planned.items(), strict=True)], key="event_key")
     awarded: dict[tuple[str, date], int] = defaultdict(int)
     earned: dict[tuple[str, date], list[int]] = {}
     first_click: dict[str, datetime] = {}

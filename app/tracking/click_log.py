@@ -15,7 +15,6 @@ later ``seq`` is still taken, once.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sqlite3
 from collections.abc import Sequence
@@ -32,23 +31,41 @@ from sqlalchemy.schema import CreateTable
 
 from app.core.db import click_log_path
 from app.models import ClickLogEntry
+from app.tracking.log_writer import COLUMNS, LogRow
+from app.tracking.log_writer import append as append_rows
+from app.tracking.log_writer import connect as connect_log
 from app.tracking.projection import ClickDraft
 
 log = logging.getLogger("chorus.tracking")
 
-COLUMNS = ("click_id", "share_id", "advocate_id", "network", "post_id", "occurred_us",
-           "visitor_hash", "address_hash", "device", "referrer_host", "bot", "token_hash")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-LogRow = tuple[Any, ...]
 Entry = tuple[int, ClickDraft]  # (seq, what the request told)
 
 
-def to_row(draft: ClickDraft) -> LogRow:
-    delta = draft.occurred_at - _EPOCH
+def log_row(*, click_id: str, share_id: str, advocate_id: str, network: str, post_id: str,
+            occurred_at: datetime, visitor_hash: str, address_hash: str | None, device: str,
+            referrer_host: str | None, bot: bool, token_hash: str | None) -> LogRow:
+    """A click as the log keeps it (``COLUMNS``' order). Plain values only (an enum's value,
+    not the enum): the SQLite writer process is sent them with ``marshal``, which knows only
+    the built-in types."""
+    delta = occurred_at - _EPOCH
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return (draft.click_id, draft.share_id, draft.advocate_id, draft.network, draft.post_id,
-            micros, draft.visitor_hash, draft.address_hash, draft.device, draft.referrer_host,
-            bool(draft.bot), draft.session_token_hash)
+    return (str(click_id), str(share_id), str(advocate_id), str(network), str(post_id),
+            micros, str(visitor_hash), _text(address_hash), str(device), _text(referrer_host),
+            bool(bot), _text(token_hash))
+
+
+def to_row(draft: ClickDraft) -> LogRow:
+    return log_row(
+        click_id=draft.click_id, share_id=draft.share_id, advocate_id=draft.advocate_id,
+        network=draft.network, post_id=draft.post_id, occurred_at=draft.occurred_at,
+        visitor_hash=draft.visitor_hash, address_hash=draft.address_hash,
+        device=draft.device, referrer_host=draft.referrer_host, bot=draft.bot,
+        token_hash=draft.session_token_hash)
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def from_row(row: Sequence[Any]) -> Entry:
@@ -65,17 +82,6 @@ def from_row(row: Sequence[Any]) -> Entry:
 _SELECTED = ", ".join(("seq", *COLUMNS))
 _CREATE = str(CreateTable(ClickLogEntry.__table__, if_not_exists=True).compile(  # type: ignore[arg-type]
     dialect=sqlite_dialect.dialect()))
-
-
-# A batch is one statement with one parameter, the rows as a JSON array: in autocommit it is
-# its own transaction, so SQLite begins, inserts and commits (fsync included) in one call.
-# Each call into SQLite lets go of the GIL and must then wait to take it back from the
-# event loop's thread, which lets go of it often and for microseconds each time (so a
-# waiting thread keeps losing the race): ``executemany`` waited once per row, and an
-# explicit BEGIN, insert and COMMIT three times a batch.
-_INSERT = (f"INSERT INTO click_log ({', '.join(COLUMNS)}) SELECT "
-           + ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(COLUMNS)))
-           + " FROM json_each(?) ORDER BY key")
 
 
 class SqliteClickLog:
@@ -99,11 +105,7 @@ class SqliteClickLog:
         trims): its deletes are not flushed, so they neither wait for the disk nor hold the
         writer waiting; a trim lost in a crash is made again, as the cursor says what is
         projected (and WAL keeps the file sound either way)."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn = connect_log(str(self.path), durable=durable)
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'click_log'").fetchone() is None:
             # The migrations made it beside the database; a database restored or copied
             # without it gets an empty log rather than a redirect that fails every time.
@@ -123,7 +125,7 @@ class SqliteClickLog:
 
     def append(self, conn: sqlite3.Connection, rows: Sequence[LogRow]) -> None:
         """``rows``, in their order, in one transaction (the connection is in autocommit)."""
-        conn.execute(_INSERT, (json.dumps(rows, separators=(",", ":")),))
+        append_rows(conn, rows)
 
     def after(self, conn: sqlite3.Connection, position: int, limit: int) -> list[Entry]:
         rows = conn.execute(f"SELECT {_SELECTED} FROM click_log WHERE seq > ? ORDER BY seq "

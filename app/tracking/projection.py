@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.core.bulk_insert import insert_rows
-from app.core.db import insert_for, org_tz, table, time_ordered_id
+from app.core.db import insert_for, org_tz, table, time_ordered_ids
 from app.models import (
     AddressVisit,
     AdvocateVisitor,
@@ -197,11 +197,12 @@ def record_clicks(session: Session, drafts: Sequence[ClickDraft], *,
     humans = [d for d in drafts if not d.bot]
     own = _self_clicks(conn, humans) if humans else set()
     unique = _first_visits(conn, [d for d in humans if d.click_id not in own])
-    clicks = [RecordedClick(id=time_ordered_id(), click_id=d.click_id, share_id=d.share_id,
+    ids = time_ordered_ids(len(drafts))
+    clicks = [RecordedClick(id=row_id, click_id=d.click_id, share_id=d.share_id,
                             advocate_id=d.advocate_id, network=d.network, post_id=d.post_id,
                             occurred_at=d.occurred_at, bot=d.bot,
                             is_self=d.click_id in own, is_unique=d.click_id in unique)
-              for d in drafts]
+              for row_id, d in zip(ids, drafts, strict=True)]
     last = int(conn.execute(_NEXT_SEQ, {"n": len(drafts)}).scalar_one())
     # A batch has no use for ORM objects, nor (on SQLite) for Core's work per value.
     insert_rows(conn, _CLICKS, [

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import utcnow
 from app.core.db import AfterCommit, Database, run_works
+from app.core.metrics import observe_all
 from app.models import ClickProjection
 from app.tracking.click_log import Entry, PgClickLog, SqliteClickLog
 from app.tracking.projection import PROJECTION, ClickHook, record_clicks
@@ -161,8 +162,8 @@ class ClickProjector:
 
     def _observe(self, entries: list[Entry]) -> None:
         now = self._clock()
-        for _, draft in entries:
-            self._lag.observe(max(0.0, (now - draft.occurred_at).total_seconds()))
+        observe_all(self._lag, (max(0.0, (now - draft.occurred_at).total_seconds())
+                                for _, draft in entries))
 
     def _pg_batch(self, session: Session, click_log: PgClickLog) -> int:
         session.execute(PROJECTORS_LOCK).one()  # one projector at a time

@@ -18,9 +18,9 @@ from app.core.db import Database
 from app.models import Post, PostTopic, Share, ShareReservation, Topic
 from app.models.enums import Network
 from app.tracking.bots import is_bot
+from app.tracking.click_log import log_row
 from app.tracking.device import device_class
 from app.tracking.links import CODE_PATTERN, new_click_id, redirect_parts
-from app.tracking.projection import ClickDraft
 from app.tracking.recorder import ClickRecorder
 from app.tracking.visitors import Visitors
 
@@ -196,16 +196,14 @@ async def follow(code: str, *, method: str, headers: Iterable[tuple[bytes, bytes
     found = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers if k in _WANTED}
     now = utcnow()
     user_agent = found.get("user-agent")
-    day, hashed, address = await visitors.hashes(now, client, user_agent)
+    _, hashed, address = await visitors.hashes(now, client, user_agent)
     bot = is_bot(user_agent, found)
     token = _session_token(found.get("cookie"), found.get("authorization"))
-    await recorder.record(ClickDraft(
-        share_id=target.share_id, advocate_id=target.advocate_id, network=target.network,
-        post_id=target.post_id, click_id=click_id,
-        occurred_at=now, day=day, visitor_hash=hashed,
+    await recorder.record_row(log_row(
+        click_id=click_id, share_id=target.share_id, advocate_id=target.advocate_id,
+        network=target.network, post_id=target.post_id, occurred_at=now,
+        visitor_hash=hashed, address_hash=address,
         device=device_class(user_agent or "", bot=bot),
-        referrer_host=_referrer_host(found.get("referer")),
-        bot=bot, session_token_hash=token_hash(token) if token else None,
-        address_hash=address,
-    ))
+        referrer_host=_referrer_host(found.get("referer")), bot=bot,
+        token_hash=token_hash(token) if token else None))
     return answer

@@ -303,10 +303,10 @@ async def test_no_302_leaves_when_the_click_cannot_be_recorded(app: FastAPI, api
                                                                 ) -> None:
     share, _ = await _share(api.db)
 
-    async def failing(_draft: object) -> None:
+    async def failing(_row: object) -> None:
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(app.state.clicks, "record", failing)
+    monkeypatch.setattr(app.state.clicks, "record_row", failing)
     response = await api.client.get(f"/s/{share.code}")
     assert response.status_code == 500 and "location" not in response.headers
     assert response.headers["content-type"] == "application/problem+json"
