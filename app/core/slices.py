@@ -27,8 +27,9 @@ TURN_SECONDS = 0.002
 # How long each turn also leaves Python to the process's other threads. The loop's own turn
 # lets go of the GIL for microseconds only (its poll of the sockets), and every such release
 # restarts the wait of a thread asking for the GIL (sys.getswitchinterval, 5 ms), so under
-# sliced work the click writer's thread waited 100-300 ms for it, and redirects with it
-# (issue 13). A sleep this long lets the operating system wake that thread first.
+# sliced work a thread of the process (the SQLite driver's, which every query of a redirect
+# goes through) waited 100-300 ms for it, and redirects with it (issue 13). A sleep this
+# long lets the operating system wake that thread first.
 THREADS_SECONDS = 0.0002
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import time
 from urllib.parse import quote_plus, unquote_plus, urlencode, urlsplit, urlunsplit
 
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 CODE_LENGTH = 8
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9]{7,32}$")
-CLICK_ID_BYTES = 16  # 22 characters of [A-Za-z0-9_-]
+CLICK_ID_BYTES = 16  # the random part: 22 characters of [A-Za-z0-9_-]
 
 
 def new_code() -> str:
@@ -24,24 +25,40 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+# base64's 64 characters in ASCII order, so that the encoded time sorts as the time does.
+_SORTED_ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+_CLICK_ID_MARK = "c"  # ids start with a letter: no spreadsheet reads one as a formula
+
+
+def _time_prefix(milliseconds: int) -> str:
+    return _CLICK_ID_MARK + "".join(_SORTED_ALPHABET[(milliseconds >> shift) & 63]
+                                    for shift in range(42, -1, -6))
+
+
 class _ClickIds:
-    """Click ids from the system's CSPRNG, read a few kilobytes at a time: one system
-    call per 256 clicks instead of one per click on the hottest path."""
+    """Click ids: the millisecond they were made (8 characters that sort as time does),
+    then 16 bytes from the system's CSPRNG (22 characters), read a few kilobytes at a time
+    (one system call per 256 clicks on the hottest path). Ids made one after the other sort
+    together, so the unique indexes that hold them (the clicks', the points ledger's) grow
+    at one end instead of on a random page each: a batch of clicks rewrites a few pages of
+    each, not hundreds. The random part keeps them unguessable."""
 
     CHUNK = 256
 
     def __init__(self) -> None:
-        self._ids: list[str] = []
+        self._random: list[str] = []
+        self._millisecond = -1
+        self._prefix = ""
 
     def next(self) -> str:
-        while not self._ids:
+        milliseconds = time.time_ns() // 1_000_000
+        if milliseconds != self._millisecond:
+            self._millisecond, self._prefix = milliseconds, _time_prefix(milliseconds)
+        if not self._random:
             pool = secrets.token_bytes(CLICK_ID_BYTES * self.CHUNK)
-            encoded = (base64.urlsafe_b64encode(pool[i:i + CLICK_ID_BYTES]).rstrip(b"=")
-                       .decode() for i in range(0, len(pool), CLICK_ID_BYTES))
-            # It starts with a letter or digit, so no spreadsheet reads it as a formula and
-            # no exporter has to escape it.
-            self._ids = [click_id for click_id in encoded if click_id[0].isalnum()]
-        return self._ids.pop()
+            self._random = [base64.urlsafe_b64encode(pool[i:i + CLICK_ID_BYTES]).rstrip(b"=")
+                            .decode() for i in range(0, len(pool), CLICK_ID_BYTES)]
+        return self._prefix + self._random.pop()
 
 
 new_click_id = _ClickIds().next

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -111,9 +113,22 @@ def test_codes_and_click_ids_are_random_and_well_formed() -> None:
 
 
 def test_click_ids_carry_sixteen_independent_random_bytes() -> None:
-    """128 bits each (22 characters), and no id is a shifted copy of another: knowing one
-    click id tells nothing about the next."""
-    raw = [base64.urlsafe_b64decode(i + "==") for i in (new_click_id() for _ in range(3000))]
+    """128 random bits each (their last 22 characters), and no id's random part is a
+    shifted copy of another's: knowing one click id tells nothing about the next."""
+    raw = [base64.urlsafe_b64decode(i[-22:] + "==") for i in (new_click_id() for _ in range(3000))]
     assert {len(r) for r in raw} == {16}
     windows = [r[k:k + 8] for r in raw for k in range(9)]
     assert len(set(windows)) == len(windows)
+
+
+def test_click_ids_sort_by_the_millisecond_they_were_made() -> None:
+    made = []
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), tick=False) as clock:
+        for step in (0.001, 0.002, 0.5, 61, 86_400, 400 * 86_400):
+            made.append(new_click_id())
+            clock.shift(step)
+    assert sorted(made) == made and len({i[:9] for i in made}) == len(made)
+    # The same millisecond: the same first nine characters, a random rest.
+    with time_machine.travel(datetime(2031, 1, 1, tzinfo=UTC), tick=False):
+        same = [new_click_id() for _ in range(50)]
+    assert len({i[:9] for i in same}) == 1 and len(set(same)) == 50
