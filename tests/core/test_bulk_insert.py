@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.core.bulk_insert import insert_rows
+from app.core.bulk_insert import insert_new_rows, insert_rows
 from app.core.db import Database, UTCDateTime, new_id
 from tests.databases import backend_url
 
@@ -54,6 +54,10 @@ _VALUES: list[dict[str, Any]] = [
     {"at": datetime(2026, 10, 25, 0, 59, 59, 500_000,
                     tzinfo=timezone(-timedelta(hours=9, minutes=30))),
      "naive": None, "day": None, "flag": None, "count": None, "note": None},
+    # Another offset on a whole second: still stored with its six zero microseconds.
+    {"at": datetime(2026, 7, 1, 9, 0, tzinfo=timezone(timedelta(hours=2))),
+     "naive": datetime(2026, 7, 1, 9, 0), "day": date(2026, 7, 1), "flag": True, "count": 3,
+     "note": "whole second"},
 ]
 
 
@@ -153,3 +157,48 @@ async def test_a_timezone_aware_column_must_be_utc(db_url: str) -> None:
             await _with_table(db_url, aware, attempt)
     else:  # the Core insert: PostgreSQL keeps the instant itself
         assert await _with_table(db_url, aware, attempt) == [at]
+
+
+KEYED = Table(
+    "bulk_insert_keyed", MetaData(),
+    Column("id", String(8), primary_key=True),
+    Column("key", String(20), unique=True),
+    Column("note", String(20)),
+)
+
+
+async def test_only_rows_with_new_keys_are_inserted(db_url: str) -> None:
+    """``insert_new_rows`` (the ledger's insert): keys already stored are skipped, a key
+    twice in one batch is stored once (its first row), and the keys stored are returned;
+    also past one lookup's worth of keys."""
+    many = [{"id": f"m{n}", "key": f"many-{n}", "note": "bulk"} for n in range(1234)]
+
+    def work(conn: Connection) -> tuple[set[Any], set[Any], set[Any], list[tuple[Any, ...]]]:
+        first = insert_new_rows(conn, KEYED, [
+            {"id": "a1", "key": "a", "note": "first"},
+            {"id": "b1", "key": "b", "note": "first"}], key="key")
+        second = insert_new_rows(conn, KEYED, [
+            {"id": "a2", "key": "a", "note": "again"},
+            {"id": "c1", "key": "c", "note": "new"},
+            *many[:700], *many], key="key")
+        # Every key stored already, the last ones far past the first lookup.
+        third = insert_new_rows(conn, KEYED, [{**row, "id": f"x{n}", "note": "late"}
+                                              for n, row in enumerate(many)], key="key")
+        rows = [tuple(row) for row in conn.execute(
+            select(KEYED.c.id, KEYED.c.key, KEYED.c.note).order_by(KEYED.c.key))]
+        return first, second, third, rows
+
+    first, second, third, rows = await _with_table(db_url, KEYED, work)
+    assert third == set()
+    assert first == {"a", "b"}
+    assert second == {"c"} | {row["key"] for row in many}
+    assert rows[:3] == [("a1", "a", "first"), ("b1", "b", "first"), ("c1", "c", "new")]
+    assert len(rows) == 3 + len(many) and all(row[2] == "bulk" for row in rows[3:])
+
+
+def test_no_rows_no_statement() -> None:
+    class Refusing:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the connection was used ({name})")
+
+    assert insert_new_rows(Refusing(), KEYED, [], key="key") == set()  # type: ignore[arg-type]

@@ -89,3 +89,22 @@ def test_requests_are_counted_in_every_reading(requests: int) -> None:
         key = (f'chorus_http_request_duration_seconds_bucket{{le="{le}",{route}}}', "")
         assert samples[key] == count, le
     assert _http_samples(metrics) == samples  # reading again counts nothing twice
+
+
+def test_requests_are_counted_in_bulk_before_any_reading() -> None:
+    """What waits for a reading is bounded: the PENDING_MAX-th request of a route counts
+    them all in the registry itself."""
+    metrics = HttpMetrics()
+
+    def counted() -> float:
+        return sum(s.value for metric in metrics.registry.collect() for s in metric.samples
+                   if s.name == "chorus_http_requests_total")
+
+    for _ in range(PENDING_MAX - 1):
+        metrics.observe("GET", "/s/{code}", 302, 0.001)
+    assert counted() == 0
+    metrics.observe("GET", "/s/{code}", 302, 0.001)
+    assert counted() == PENDING_MAX
+    for _ in range(PENDING_MAX):
+        metrics.observe("GET", "/s/{code}", 302, 0.001)
+    assert counted() == 2 * PENDING_MAX

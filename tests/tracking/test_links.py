@@ -108,6 +108,7 @@ def test_codes_and_click_ids_are_random_and_well_formed() -> None:
     assert len(codes) == 2000 and all(CODE_PATTERN.match(c) for c in codes)
     ids = {new_click_id() for _ in range(2000)}
     assert len(ids) == 2000
+    assert {len(i) for i in ids} == {31}  # the mark, 8 of time, 22 of 16 random bytes
     assert all(len(i) >= 16 and i[0].isalnum() and set(i) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") for i in ids)
 
@@ -129,6 +130,13 @@ def test_click_ids_sort_by_the_millisecond_they_were_made() -> None:
             clock.shift(step)
     assert sorted(made) == made and len({i[:9] for i in made}) == len(made)
     # The same millisecond: the same first nine characters, a random rest.
-    with time_machine.travel(datetime(2031, 1, 1, tzinfo=UTC), tick=False):
+    moment = datetime(2031, 1, 1, 0, 0, 0, 123_000, tzinfo=UTC)
+    with time_machine.travel(moment, tick=False):
         same = [new_click_id() for _ in range(50)]
     assert len({i[:9] for i in same}) == 1 and len(set(same)) == 50
+    # The mark, then the millisecond since 1970 in base 64, digits in ASCII order.
+    digits = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+    value = 0
+    for character in same[0][1:9]:
+        value = value * 64 + digits.index(character)
+    assert same[0][0] == "c" and value == int(moment.timestamp() * 1000)
