@@ -59,7 +59,13 @@ async def _serving(db_url: str, cwd: Path, workers: int) -> AsyncIterator[str]:
         await _wait_ready(server, f"http://127.0.0.1:{port}", log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(server)
+        # Stopped as an operator stops it: uvicorn's supervisor then stops its workers
+        # (a SIGKILL of the supervisor alone would leave them running, orphaned).
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            _stop(server)
 
 
 async def _projected(db_url: str) -> tuple[list[tuple[bool, bool, bool]], tuple[int, ...]]:
