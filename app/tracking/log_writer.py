@@ -19,13 +19,13 @@ commit, and while one commits the next ones gather. End of input (the web worker
 pipe, or died) ends the process once what was read is committed; with the web worker's death
 it is killed outright (Linux's parent-death signal).
 
-This module imports only the standard library: it starts in milliseconds.
+This module imports only the standard library (and `app.core.parent_death`, which does too):
+it starts in milliseconds.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import marshal
 import os
 import select
@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from app.core.parent_death import die_with_parent
+
 COLUMNS = ("click_id", "share_id", "advocate_id", "network", "post_id", "occurred_us",
            "visitor_hash", "address_hash", "device", "referrer_host", "bot", "token_hash")
 LogRow = tuple[Any, ...]
@@ -47,7 +49,6 @@ ROWS_PER_INSERT = 1000
 # Batch sizes vary: a connection keeps the statements of this many sizes prepared.
 PREPARED_SIZES = 256
 _READ_SIZE = 1 << 20
-_PR_SET_PDEATHSIG = 1
 
 _ROW = "(" + ", ".join("?" * len(COLUMNS)) + ")"
 
@@ -150,17 +151,9 @@ def serve(path: str, fd_in: int, fd_out: int) -> None:
         conn.close()
 
 
-def _die_with_parent(parent: int) -> None:
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)  # the web worker died before the signal was asked for
-
-
 def main() -> None:
     path, parent = sys.argv[1], int(sys.argv[2])
-    _die_with_parent(parent)
+    die_with_parent(parent)
     # Only the pipes and standard error: uvloop's subprocesses inherit every inheritable
     # descriptor of the web worker (its listening socket among them).
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import gc
 import logging
 import os
@@ -29,6 +28,8 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+
+from app.core.parent_death import die_with_parent
 
 log = logging.getLogger("chorus.tracking")
 
@@ -43,7 +44,6 @@ GC_THRESHOLDS = (100_000, 50, 100)
 METRICS_ENV = "CHORUS_PROJECTOR_METRICS"
 _PARENT_ENV = "CHORUS_PROJECTOR_PARENT"
 _METRICS_PREFIX = "chorus-projector-metrics-"
-_PR_SET_PDEATHSIG = 1
 
 
 class ProjectorProcess:
@@ -128,16 +128,6 @@ def _running(pid: int) -> bool:
 # --------------------------------------------------------------------------- the child
 
 
-def _die_with_parent(parent: int) -> None:
-    """SIGKILL this process when the thread that started it ends (Linux); elsewhere the
-    loop's check of the parent is all there is."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if parent and os.getppid() != parent:
-        os._exit(1)  # the parent died before the signal was asked for
-
-
 async def _project(parent: int) -> None:
     from app.core.config import get_settings
     from app.core.db import Database
@@ -195,7 +185,7 @@ def main() -> None:
     from app.core import logs
 
     parent = int(os.environ.get(_PARENT_ENV, "0") or 0)
-    _die_with_parent(parent)
+    die_with_parent(parent)
     # Redirects first: when the cores are busy, the web workers get them before the
     # projection, which catches up as soon as they are not (a lower weight, not a pause).
     with contextlib.suppress(OSError):
