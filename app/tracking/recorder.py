@@ -77,15 +77,14 @@ class _WriterProcess:
         return not self._reader.done() and self.loop is asyncio.get_running_loop()
 
     def send(self, waiters: list[_Waiter]) -> None:
-        """Send a batch at once: the writer takes every batch waiting into its next commit,
-        so batches are not held back while one commits."""
+        """Send a batch at once, whatever its size: the writer takes every batch waiting
+        into its next commit (in statements it sizes itself), so batches are not held back
+        while one commits."""
         stdin = self.process.stdin
         if stdin is None or stdin.is_closing():
             raise ClickLogFailed("the click log's writer is stopping")
-        for start in range(0, len(waiters), MAX_BATCH):
-            batch = waiters[start:start + MAX_BATCH]
-            stdin.write(log_writer.frame([row for row, _ in batch]))
-            self._waiting.append(batch)
+        stdin.write(log_writer.frame([row for row, _ in waiters]))
+        self._waiting.append(waiters)
 
     async def _read_answers(self) -> None:
         stdout = self.process.stdout
