@@ -249,7 +249,12 @@ async def test_the_share_sheet_shares_or_is_cancelled(site: Site) -> None:
         page = await sign_in(context, email)
         await accept_policy(page)
         cards = page.locator("article[data-share-card]")
-        shared_card, cancelled_card = cards.nth(0), cards.nth(1)
+        # Three cards of posts the demo's history has this user share on no network (which
+        # posts those are depends on the day the demo is made).
+        fresh = [card for card in [cards.nth(n) for n in range(await cards.count())]
+                 if shares_of(site, email, await post_id_of(card)) == {}]
+        assert len(fresh) >= 3, "the demo gave this advocate too few unshared posts"
+        shared_card, cancelled_card, copied_card = fresh[:3]
         shared_post = await post_id_of(shared_card)
         cancelled_post = await post_id_of(cancelled_card)
         native_url = await shared_card.get_attribute("data-native-url")
@@ -273,7 +278,6 @@ async def test_the_share_sheet_shares_or_is_cancelled(site: Site) -> None:
         assert shares_of(site, email, cancelled_post) == {}
 
         # "Copy link": a copy share, its tracked link on the clipboard.
-        copied_card = cards.nth(2)
         copied_post = await post_id_of(copied_card)
         await copied_card.locator("[data-copy-link]").click()
         await expect(copied_card.locator("[data-share-status]")).to_have_text("Link copied")
