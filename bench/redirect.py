@@ -20,7 +20,10 @@ the burst's, whichever is lower, down to 0.3 of bare, at which the projection ke
 time a 5 s trial measures; needs wrk); the latency one person sees on an idle server (one
 connection, 20 ms between requests); and the latency of redirects made while an admin
 imports 6,000 users (from a process of its own). Server CPU counts chorus serve's
-projector process too.
+projector process too. Next to the idle figure it prints how long an fdatasync of one page
+takes on the database's disk: a durable click cannot be answered faster, and that floor
+moves from one machine state to the next. The client times requests with its own garbage
+collector off, as ``timeit`` does (``redirect_phases.collector_off``).
 It is a measurement, not an assertion: it exits 0 whatever it finds.
 
     .venv/bin/python -m bench.redirect
@@ -123,6 +126,11 @@ class Target:
     @property
     def is_postgres(self) -> bool:
         return self.url.get_backend_name() == "postgresql"
+
+    @property
+    def folder(self) -> Path | None:
+        """The SQLite file's folder (its disk is the one the click log syncs to)."""
+        return None if self.is_postgres else Path(str(self.url.database)).parent
 
     @property
     def url_string(self) -> str:
@@ -387,7 +395,8 @@ async def _python_load(url: str, concurrency: int, duration: float) -> Load:
                 counts["redirects" if response.status_code == 302 else "others"] += 1
 
     cpu = time.process_time()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    with phases.collector_off():
+        await asyncio.gather(*(connection() for _ in range(concurrency)))
     seconds = time.perf_counter() - started
     return Load("python", seconds, redirects=counts["redirects"], others=counts["others"],
                 errors=counts["errors"], latencies=latencies,
@@ -462,13 +471,15 @@ def measure(server: Server, code: str, client: str, concurrency: int,
 
 
 def more_figures(bare: Server, chorus: Server, code: str, url: str, bare_rps: float,
-                 chorus_rps: float, extras: Extras, *, sustained: bool) -> None:
+                 chorus_rps: float, extras: Extras, *, sustained: bool,
+                 disk_folder: Path) -> None:
     """Idle latency, redirects during an import, and the sustained rate (slowest last)."""
     phase("bare and chorus: one person on an idle server (300 requests, 20 ms apart)")
     extras.idle_bare = asyncio.run(phases.lone_latencies(f"{bare.base}/s/{code}", 300, 0.02,
                                                          BROWSER))
     extras.idle = asyncio.run(phases.lone_latencies(f"{chorus.base}/s/{code}", 300, 0.02,
                                                     BROWSER))
+    extras.disk_sync = phases.disk_sync_latencies(disk_folder)
     phase(f"chorus: redirects during a {IMPORT_ROWS}-row user import")
     login = httpx.post(f"{chorus.base}/api/v1/auth/login",
                        json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, timeout=30)
@@ -515,6 +526,7 @@ class Extras:
     sustained: list[phases.Paced] = field(default_factory=list)
     idle: list[float] = field(default_factory=list)
     idle_bare: list[float] = field(default_factory=list)
+    disk_sync: list[float] = field(default_factory=list)
     during_import: phases.DuringImport | None = None
 
 
@@ -553,6 +565,10 @@ def print_extras(extras: Extras, bare_rps: float) -> None:
         print(f"one person on an idle server ({len(extras.idle)} requests): p50 {p50:.2f} ms, "
               f"p99 {p99:.2f} ms   goals ≤ {GOAL_IDLE_P50_MS:g} / ≤ {GOAL_IDLE_P99_MS:g} ms: "
               f"{_verdict(p50 <= GOAL_IDLE_P50_MS)} / {_verdict(p99 <= GOAL_IDLE_P99_MS)}")
+    if extras.disk_sync:
+        print(f"  for scale, an fdatasync of one page on this disk ({len(extras.disk_sync)}): "
+              f"p50 {phases.percentile(extras.disk_sync, 0.5) * 1000:.3f} ms, "
+              f"p99 {phases.percentile(extras.disk_sync, 0.99) * 1000:.3f} ms")
     during = extras.during_import
     if during is not None and during.latencies:
         p50 = phases.percentile(during.latencies, 0.5) * 1000
@@ -661,7 +677,8 @@ def run(args: argparse.Namespace) -> None:
             phase("database: counting stored clicks")
             stored = asyncio.run(stored_clicks(target.url_string, share_id))
             more_figures(bare, chorus, code, target.url_string, loads["bare"].rps,
-                         loads["chorus"].rps, extras, sustained=not args.quick)
+                         loads["chorus"].rps, extras, sustained=not args.quick,
+                         disk_folder=target.folder or folder)
         phase("servers: stopped")
         print_report(target, client, args.concurrency, args.duration, loads, stored,
                      received, (load_before, load_after))
