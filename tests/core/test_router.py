@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from pathlib import Path
 
 import httpx
@@ -108,6 +110,7 @@ async def test_readyz_checks_redis_when_configured(settings: Settings) -> None:
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
     broken = create_app(Settings(_env_file=None,  # type: ignore[call-arg]
                                  database_url=f"sqlite+aiosqlite:///{tmp_path}/no/such/dir.db",
                                  redis_url="redis://127.0.0.1:1/0"), run_jobs=False)
@@ -116,6 +119,11 @@ async def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) ->
         response = await client.get("/readyz")
         alive = await client.get("/healthz")
     await broken.state.db.dispose()
+    # aiosqlite stops the thread of a connection that failed to open without waiting for it;
+    # the thread then answers on this test's event loop, which must still be open.
+    for thread in set(threading.enumerate()) - before:
+        if "_connection_worker_thread" in thread.name:
+            await asyncio.to_thread(thread.join, 10)
     assert response.status_code == 503
     assert response.json()["checks"]["database"].startswith("error")
     assert response.json()["checks"]["redis"].startswith("error")
