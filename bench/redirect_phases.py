@@ -40,7 +40,8 @@ def collector_off() -> Iterator[None]:
     The bench has imported the whole app to seed and count, so a full collection here walks
     hundreds of thousands of objects: one took 72 ms in the middle of the import phase (while
     the server held its event loop for no more than 17 ms at a time), and was reported as
-    a redirect's latency. What startup left is frozen first, and collected again after."""
+    a redirect's latency. What setup left is frozen first, and given back to the collector
+    after."""
     gc.collect()
     gc.freeze()
     gc.disable()

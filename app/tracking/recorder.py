@@ -107,7 +107,6 @@ class _WriterProcess:
             while self._waiting:
                 _settle(self._waiting.popleft(), error)
 
-
     async def close(self) -> None:
         """Let the writer commit what it was sent, then stop."""
         stdin = self.process.stdin
